@@ -1,0 +1,105 @@
+"""Settings, read once per container from the environment.
+
+Every variable is listed in the README's configuration table. Under Lambda there are no
+defaults for anything secret, and missing required settings fail at init with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid. Raised at init, never mid-conversation."""
+
+
+def in_lambda(env: Mapping[str, str] | None = None) -> bool:
+    """True inside the AWS Lambda runtime (the variable the runtime always sets)."""
+    return bool((env if env is not None else os.environ).get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    in_lambda: bool
+    store: str  # memory | sqlite | dynamodb
+    sqlite_path: Path
+    session_table: str | None
+    dynamodb_endpoint_url: str | None
+    aws_region: str | None
+    payment_gateway: str  # offline | stripe
+    stripe_secret_arn: str | None
+    stripe_api_key: str | None
+    stripe_api_base: str | None
+    signing_secret_arn: str | None
+    signing_key: str | None
+    key_file: Path
+    session_ttl_seconds: int
+    max_slot_attempts: int
+    log_level: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        lam = in_lambda(e)
+        local_dir = Path(e.get("BOT_LOCAL_DIR", ".local"))
+        store = e.get("BOT_STORE", "dynamodb" if lam else "sqlite").strip().lower()
+        gateway = e.get("PAYMENT_GATEWAY", "stripe" if lam else "offline").strip().lower()
+        settings = cls(
+            in_lambda=lam,
+            store=store,
+            sqlite_path=Path(e.get("BOT_SQLITE_PATH", str(local_dir / "sessions.db"))),
+            session_table=e.get("SESSION_TABLE") or None,
+            dynamodb_endpoint_url=e.get("DYNAMODB_ENDPOINT_URL") or None,
+            aws_region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or None,
+            payment_gateway=gateway,
+            stripe_secret_arn=e.get("STRIPE_SECRET_ARN") or None,
+            stripe_api_key=e.get("STRIPE_API_KEY") or None,
+            stripe_api_base=e.get("STRIPE_API_BASE") or None,
+            signing_secret_arn=e.get("SIGNING_KEY_SECRET_ARN") or None,
+            signing_key=e.get("BOT_SIGNING_KEY") or None,
+            key_file=Path(e.get("BOT_KEY_FILE", str(local_dir / "signing.key"))),
+            session_ttl_seconds=_int(e, "SESSION_TTL_SECONDS", 3600, minimum=60),
+            max_slot_attempts=_int(e, "MAX_SLOT_ATTEMPTS", 3, minimum=1),
+            log_level=e.get("LOG_LEVEL", "INFO").upper(),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Fail fast on settings that cannot work."""
+        if self.store not in {"memory", "sqlite", "dynamodb"}:
+            raise ConfigError(f"BOT_STORE must be memory, sqlite or dynamodb (got {self.store!r})")
+        if self.payment_gateway not in {"offline", "stripe"}:
+            raise ConfigError(f"PAYMENT_GATEWAY must be stripe or offline (got {self.payment_gateway!r})")
+        if self.store == "dynamodb" and not self.session_table:
+            raise ConfigError("SESSION_TABLE is required when BOT_STORE=dynamodb (the default under Lambda)")
+        if not self.in_lambda:
+            return
+        if not self.signing_secret_arn:
+            raise ConfigError(
+                "SIGNING_KEY_SECRET_ARN is required under Lambda: there is no default signing key"
+            )
+        if self.signing_key:
+            raise ConfigError("BOT_SIGNING_KEY is not accepted under Lambda: use SIGNING_KEY_SECRET_ARN")
+        if self.payment_gateway == "offline":
+            raise ConfigError("PAYMENT_GATEWAY=offline is refused under Lambda")
+        if self.payment_gateway == "stripe" and not self.stripe_secret_arn:
+            raise ConfigError("STRIPE_SECRET_ARN is required under Lambda for PAYMENT_GATEWAY=stripe")
+        if self.store in {"memory", "sqlite"}:
+            raise ConfigError(f"BOT_STORE={self.store} is local-only; use dynamodb under Lambda")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer (got {raw!r})") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum} (got {value})")
+    return value

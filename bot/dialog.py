@@ -1,0 +1,107 @@
+"""Dialog builders: what an intent handler returns.
+
+A handler returns a `Reply`; the handler pipeline turns it into the Lex response, adding
+the signed session attributes and sealing card slots. Builders take arguments in one order:
+(turn, what, messages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.turn import Turn
+
+DialogActionType = Literal["Close", "ConfirmIntent", "Delegate", "ElicitIntent", "ElicitSlot"]
+ElicitationStyle = Literal["Default", "SpellByLetter", "SpellByWord"]
+ContentType = Literal["PlainText", "SSML"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    content: str
+    content_type: ContentType = "PlainText"
+
+    def to_lex(self) -> dict[str, str]:
+        return {"contentType": self.content_type, "content": self.content}
+
+
+type Messages = str | Message | list[str | Message] | None
+
+
+@dataclass(slots=True)
+class Reply:
+    """One dialog action, the intent it concerns (None for ElicitIntent), and messages."""
+
+    action: DialogActionType
+    intent_name: str | None
+    slots: dict[str, str | None] = field(default_factory=dict)  # slot name -> text value, None = empty
+    intent_state: str = "InProgress"
+    confirmation_state: str = "None"
+    slot_to_elicit: str | None = None
+    elicitation_style: ElicitationStyle | None = None
+    messages: list[Message] = field(default_factory=list)
+
+
+def _messages(messages: Messages) -> list[Message]:
+    if messages is None:
+        return []
+    items = messages if isinstance(messages, list) else [messages]
+    return [m if isinstance(m, Message) else Message(m) for m in items]
+
+
+def elicit_slot(
+    turn: Turn,
+    slot: str,
+    messages: Messages,
+    *,
+    intent: str | None = None,
+    style: ElicitationStyle | None = None,
+) -> Reply:
+    """Ask for `slot` of `intent` (default: the current intent; another intent switches to it)."""
+    name = intent or turn.intent_name
+    return Reply(
+        action="ElicitSlot",
+        intent_name=name,
+        slots=turn.slots_for(name),
+        slot_to_elicit=slot,
+        elicitation_style=style,
+        messages=_messages(messages),
+    )
+
+
+def confirm_intent(turn: Turn, intent: str, messages: Messages) -> Reply:
+    """Ask the user to confirm `intent` (yes/no); Lex answers with confirmationState."""
+    return Reply(
+        action="ConfirmIntent", intent_name=intent, slots=turn.slots_for(intent), messages=_messages(messages)
+    )
+
+
+def delegate(turn: Turn, *, state: str = "ReadyForFulfillment") -> Reply:
+    """Let Lex choose the next step (for a confirmed intent: fulfillment)."""
+    return Reply(
+        action="Delegate",
+        intent_name=turn.intent_name,
+        slots=turn.slots_for(turn.intent_name),
+        intent_state=state,
+        confirmation_state=turn.confirmation_state,
+    )
+
+
+def close(turn: Turn, messages: Messages, *, fulfilled: bool = True) -> Reply:
+    """End the current intent as Fulfilled or Failed."""
+    return Reply(
+        action="Close",
+        intent_name=turn.intent_name,
+        slots=turn.slots_for(turn.intent_name),
+        intent_state="Fulfilled" if fulfilled else "Failed",
+        confirmation_state=turn.confirmation_state,
+        messages=_messages(messages),
+    )
+
+
+def elicit_intent(turn: Turn, messages: Messages) -> Reply:
+    """Ask the user what they want to do next (no intent in progress)."""
+    del turn
+    return Reply(action="ElicitIntent", intent_name=None, messages=_messages(messages))

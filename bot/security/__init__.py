@@ -1,0 +1,1 @@
+"""Keys, HMAC signing of the session model, and sealing of card slots in transit."""

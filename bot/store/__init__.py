@@ -1,0 +1,48 @@
+"""Session stores: server-side trusted state keyed by Lex sessionId.
+
+`import bot.store` is cheap: backends (and boto3) are imported only by `make_store` or by
+importing `bot.store.memory` / `bot.store.sqlite` / `bot.store.dynamodb` directly.
+"""
+
+from __future__ import annotations
+
+from bot.store.base import SessionRecord, SessionStore, StoreUnavailable, VersionConflict
+
+__all__ = [
+    "STORE_KINDS",
+    "SessionRecord",
+    "SessionStore",
+    "StoreUnavailable",
+    "VersionConflict",
+    "make_store",
+]
+
+STORE_KINDS = ("memory", "sqlite", "dynamodb")
+DEFAULT_SQLITE_PATH = ".data/sessions.sqlite3"
+
+
+def make_store(
+    kind: str,
+    *,
+    sqlite_path: str | None = None,
+    table_name: str | None = None,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+) -> SessionStore:
+    """Build a store by name: "memory", "sqlite" (file at `sqlite_path`) or "dynamodb"."""
+    normalized = kind.strip().lower()
+    if normalized == "memory":
+        from bot.store.memory import MemoryStore
+
+        return MemoryStore()
+    if normalized == "sqlite":
+        from bot.store.sqlite import SqliteStore
+
+        return SqliteStore(sqlite_path or DEFAULT_SQLITE_PATH)
+    if normalized == "dynamodb":
+        if not table_name:
+            raise ValueError("SESSION_TABLE is required for the dynamodb session store (table_name)")
+        from bot.store.dynamodb import DynamoDBStore
+
+        return DynamoDBStore(table_name, endpoint_url=endpoint_url, region=region)
+    raise ValueError(f"unknown session store kind {kind!r}; valid kinds: {', '.join(STORE_KINDS)}")

@@ -1,0 +1,89 @@
+"""Confirm: read the card back with ConfirmIntent, then commit it.
+
+  bot: Visa ending 4242, expires 12/27, for John Smith. Shall I save it?
+  user: yes     -> (DialogCodeHook: Confirmed -> Delegate) -> FulfillmentCodeHook: commit
+  bot: Done — your Visa ending 4242 is saved.
+  user: no      -> the token is discarded, back to CollectCard.
+
+The decision uses the trusted session only: a client that claims "Confirmed" for a card it
+never confirmed, or forges the status, gets the read-back again, not a commit.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot import dialog
+from bot.dialog import Reply
+from bot.payments.gateway import CardRejected, GatewayMisconfigured, GatewayUnavailable
+from bot.security.keys import derive_id
+from bot.session import Status, Step
+from bot.turn import Turn
+from bot.validation import CardBrand
+from intents import flow
+from intents import messages as say
+
+log = logging.getLogger("bot.intents.confirm")
+
+
+def dialog_hook(turn: Turn) -> Reply:
+    s = turn.session
+    if s.status is Status.COMPLETED:
+        return dialog.close(turn, say.ALREADY_SAVED)
+    if not (s.has_card and s.cardholder_name):
+        flow.begin(turn)
+        return flow.next_step(turn)
+    answer = turn.confirmation_state
+    if answer == "Denied" and s.status is Status.AWAITING_CONFIRMATION:
+        s.forget_card()
+        s.status = Status.COLLECTING
+        s.step = Step.CARD
+        return dialog.elicit_slot(
+            turn, "CardNumber", f"{say.DENIED} {say.ASK_CARD_NUMBER}", intent="CollectCard"
+        )
+    if answer == "Confirmed" and s.status is Status.AWAITING_CONFIRMATION:
+        return dialog.delegate(turn)
+    return flow.next_step(turn)  # (re)read the summary and ask
+
+
+def fulfillment_hook(turn: Turn) -> Reply:
+    s = turn.session
+    if s.status is Status.COMPLETED:
+        return dialog.close(turn, say.ALREADY_SAVED)
+    if not (
+        turn.confirmation_state == "Confirmed" and s.status is Status.AWAITING_CONFIRMATION and s.has_card
+    ):
+        return dialog_hook(turn)
+    assert s.payment_method_id
+    assert s.cardholder_name
+    assert s.card_brand
+    key = "commit_" + derive_id(turn.services.keys.ids, turn.session_id, s.payment_method_id)
+    try:
+        done = turn.services.gateway.commit(
+            s.payment_method_id, cardholder_name=s.cardholder_name, idempotency_key=key
+        )
+    except CardRejected as rejected:
+        s.forget_card()
+        s.step = Step.CARD
+        s.status = Status.COLLECTING
+        return dialog.elicit_slot(
+            turn, "CardNumber", say.CARD_PROBLEMS[rejected.problem.value], intent="CollectCard"
+        )
+    except GatewayUnavailable:
+        log.warning("payment gateway unavailable during commit", extra={"session_id": turn.session_id})
+        return dialog.confirm_intent(turn, "Confirm", say.GATEWAY_BUSY_COMMIT)
+    except GatewayMisconfigured:
+        log.exception("payment gateway misconfigured", extra={"session_id": turn.session_id})
+        return dialog.close(turn, say.GATEWAY_DOWN, fulfilled=False)
+
+    message = say.SAVED.format(brand=CardBrand(s.card_brand).display, last4=s.card_last4)
+    log.info("card committed", extra={"session_id": turn.session_id})
+    # Collection data is no longer needed: keep only the ids the client receives.
+    wallet, locale = s.wallet_address, s.locale
+    s.start_over()
+    s.wallet_address, s.locale = wallet, locale
+    s.payment_method_id = done.payment_method_id
+    s.customer_id = done.customer_id
+    s.status = Status.COMPLETED
+    s.step = Step.DONE
+    return dialog.close(turn, message)

@@ -1,0 +1,19 @@
+"""FallbackIntent: never a dead end. Mid-payment, re-ask what is missing; otherwise say what
+the bot can do and let the user pick."""
+
+from __future__ import annotations
+
+from bot import dialog
+from bot.dialog import Reply
+from bot.turn import Turn
+from intents import flow
+from intents import messages as say
+
+
+def dialog_hook(turn: Turn) -> Reply:
+    if flow.in_progress(turn):
+        return flow.next_step(turn, intro=say.DIDNT_CATCH)
+    return dialog.elicit_intent(turn, say.HELP)
+
+
+fulfillment_hook = dialog_hook

@@ -1,0 +1,84 @@
+"""The payment flow's shared policy: what comes next, retries and hand-off, the read-back.
+
+CollectName -> CollectCard -> Confirm, in whatever order the user offers things: every intent
+records what it got, then asks `next_step` for the first thing still missing.
+"""
+
+from __future__ import annotations
+
+from bot import dialog
+from bot.dialog import Reply
+from bot.forms import record_failure
+from bot.session import Status, Step
+from bot.turn import Turn
+from bot.validation.types import CardBrand
+from intents import messages as say
+
+CARD_SLOTS = ("CardNumber", "ExpirationDate", "SecurityCode")
+
+
+def in_progress(turn: Turn) -> bool:
+    """A payment flow has started and is neither completed nor handed off."""
+    s = turn.session
+    return s.step is not Step.START and s.status in (Status.COLLECTING, Status.AWAITING_CONFIRMATION)
+
+
+def begin(turn: Turn) -> None:
+    """Entering the flow: after a completed or handed-off one, start a fresh one."""
+    if turn.session.status in (Status.COMPLETED, Status.HANDED_OFF):
+        turn.session.start_over()
+
+
+def next_step(turn: Turn, intro: str = "") -> Reply:
+    """Ask for the first missing piece, or read the card back for confirmation."""
+    s = turn.session
+    s.status = Status.COLLECTING
+    lead = f"{intro} " if intro else ""
+    if not s.first_name:
+        s.step = Step.NAME
+        return dialog.elicit_slot(
+            turn, "FirstName", lead + say.ASK_FIRST_NAME.removeprefix("Sure. "), intent="CollectName"
+        )
+    if not s.last_name:
+        s.step = Step.NAME
+        turn.set_slot("FirstName", s.first_name, intent="CollectName")
+        return dialog.elicit_slot(
+            turn, "LastName", lead + say.ASK_LAST_NAME.format(first=s.first_name), intent="CollectName"
+        )
+    if not s.has_card:
+        s.step = Step.CARD
+        return dialog.elicit_slot(turn, "CardNumber", lead + say.ASK_CARD_NUMBER, intent="CollectCard")
+    s.step = Step.CONFIRM
+    s.status = Status.AWAITING_CONFIRMATION
+    return dialog.confirm_intent(turn, "Confirm", lead + summary(turn))
+
+
+def summary(turn: Turn) -> str:
+    s = turn.session
+    assert s.card_brand
+    assert s.card_exp_month
+    assert s.card_exp_year
+    return say.SUMMARY.format(
+        brand=CardBrand(s.card_brand).display,
+        last4=s.card_last4,
+        expiry=f"{s.card_exp_month:02d}/{s.card_exp_year % 100:02d}",
+        name=s.cardholder_name,
+    )
+
+
+def retry(turn: Turn, slot: str, reason: str, *, intent: str | None = None) -> Reply:
+    """Re-ask `slot` with the validator's reason; after the last attempt, hand off politely."""
+    if record_failure(turn, slot):
+        return hand_off(turn, slot)
+    return dialog.elicit_slot(turn, slot, reason, intent=intent)
+
+
+def hand_off(turn: Turn, slot: str) -> Reply:
+    """Close the intent as Failed, dropping anything collected for the card."""
+    s = turn.session
+    s.status = Status.HANDED_OFF
+    s.attempts = {}
+    for card_slot in CARD_SLOTS:
+        if card_slot in turn.values:
+            turn.set_slot(card_slot, None)
+    return dialog.close(turn, say.HANDOFF.format(what=say.SLOT_WHAT.get(slot, "details")), fulfilled=False)

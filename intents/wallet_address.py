@@ -1,0 +1,61 @@
+"""WalletAddress: store, read back or change the user's EVM wallet address.
+
+  user: my wallet is 0x52908400098527886E0F7030069857D2E4169EE7
+  bot:  Saved — your wallet 0x5290…9EE7 is on file.
+  user: what's my wallet address?          bot: Your wallet address on file is 0x5290…9EE7.
+  user: change my wallet                   bot: What's your wallet address? ...
+
+The intent has one slot, so "read back" and "change" are told apart by the words used.
+A payment flow in progress resumes after the wallet is handled.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot import dialog
+from bot.dialog import Reply
+from bot.events import InputMode
+from bot.forms import clear_failures
+from bot.turn import Turn
+from bot.validation import Invalid
+from bot.validation.wallet import mask_wallet, validate_wallet_address
+from intents import flow
+from intents import messages as say
+
+_CHANGE = re.compile(r"\b(change|update|new|replace|set|add|save|store|different)\b", re.IGNORECASE)
+_ADDRESS_LIKE = re.compile(r"0[xX][0-9a-zA-Z]+")
+
+
+def dialog_hook(turn: Turn) -> Reply:
+    s = turn.session
+    raw = turn.slot("WalletAddress")
+    if raw is None and (match := _ADDRESS_LIKE.search(turn.transcript)):
+        raw = match.group(0)  # a 42-character address can exceed what the slot type captures
+    if raw is not None:
+        result = validate_wallet_address(raw)
+        if isinstance(result, Invalid):
+            turn.set_slot("WalletAddress", None)
+            return flow.retry(turn, "WalletAddress", result.reason)
+        changed = s.wallet_address is not None and s.wallet_address != result.value
+        s.wallet_address = result.value
+        turn.set_slot("WalletAddress", result.value)
+        clear_failures(turn, "WalletAddress")
+        text = (say.WALLET_UPDATED if changed else say.WALLET_SAVED).format(wallet=mask_wallet(result.value))
+        return _done(turn, text)
+
+    if s.wallet_address and not _CHANGE.search(turn.transcript):
+        shown = mask_wallet(s.wallet_address) if turn.input_mode is not InputMode.TEXT else s.wallet_address
+        return _done(turn, say.WALLET_ON_FILE.format(wallet=shown))
+    if not s.wallet_address and not _CHANGE.search(turn.transcript):
+        return dialog.elicit_slot(turn, "WalletAddress", say.WALLET_NONE)
+    return dialog.elicit_slot(turn, "WalletAddress", say.ASK_WALLET)
+
+
+def _done(turn: Turn, text: str) -> Reply:
+    if flow.in_progress(turn):  # the user stepped aside mid-payment: carry on where we were
+        return flow.next_step(turn, intro=text)
+    return dialog.close(turn, text)
+
+
+fulfillment_hook = dialog_hook

@@ -1,0 +1,133 @@
+"""Fixtures shared by the store contract tests: every backend behind one `store` fixture."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+    from bot.store import SessionStore
+
+REGION = "us-east-1"
+FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+BACKENDS = ["memory", "sqlite", "dynamodb-moto", "dynamodb-server"]
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fake credentials and region; no profile, config file or endpoint leaking in from the host."""
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """One real HTTP moto server on 127.0.0.1 (random port) for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def unique_table_name() -> str:
+    return f"sessions-{uuid.uuid4().hex[:12]}"
+
+
+def server_client(endpoint: str, *, config: Any | None = None) -> Any:
+    """A fresh boto3 client (own session: safe to build per thread) for the moto server."""
+    import boto3
+
+    from bot.store.dynamodb import client_config
+
+    session = boto3.session.Session(region_name=REGION, **FAKE_CREDENTIALS)
+    return session.client("dynamodb", endpoint_url=endpoint, config=config or client_config())
+
+
+@pytest.fixture
+def server_table(moto_endpoint: str) -> str:
+    """A freshly created table on the moto server."""
+    from bot.store.dynamodb import create_table
+
+    name = unique_table_name()
+    create_table(server_client(moto_endpoint), name)
+    return name
+
+
+@pytest.fixture
+def moto_table(aws_env: None) -> Iterator[tuple[Any, str]]:
+    """In-process moto (mock_aws): a client and a freshly created table."""
+    import boto3
+    from moto import mock_aws
+
+    from bot.store.dynamodb import client_config, create_table
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION, config=client_config())
+        name = unique_table_name()
+        create_table(client, name)
+        yield client, name
+
+
+@pytest.fixture(params=BACKENDS)
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], SessionStore]]:
+    """Builds stores of one backend that all see the same data (fresh data per test)."""
+    kind: str = request.param
+    if kind == "memory":
+        from bot.store.memory import MemoryStore
+
+        shared = MemoryStore()
+        yield lambda: shared
+    elif kind == "sqlite":
+        from bot.store.sqlite import SqliteStore
+
+        path = tmp_path / "db" / "sessions.sqlite3"
+        opened: list[SqliteStore] = []
+
+        def make_sqlite() -> SessionStore:
+            opened.append(SqliteStore(path))
+            return opened[-1]
+
+        yield make_sqlite
+        for store in opened:
+            store.close()
+    elif kind == "dynamodb-moto":
+        from bot.store.dynamodb import DynamoDBStore
+
+        client, name = request.getfixturevalue("moto_table")
+        yield lambda: DynamoDBStore(name, client=client)
+    else:
+        from bot.store.dynamodb import DynamoDBStore
+
+        endpoint = request.getfixturevalue("moto_endpoint")
+        name = request.getfixturevalue("server_table")
+        yield lambda: DynamoDBStore(name, client=server_client(endpoint))
+
+
+@pytest.fixture
+def store(store_factory: Callable[[], SessionStore]) -> SessionStore:
+    return store_factory()
