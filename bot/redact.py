@@ -1,15 +1,18 @@
 """Last-line-of-defense redaction: mask anything that looks like a card number.
 
-Applied to every log line and every outgoing message. A run of 13–19 digits (optionally
-separated by single spaces, dashes or dots) that passes the Luhn check becomes "•••• 1234".
-The validators and dialog never put card data in text in the first place; this catches mistakes.
+Applied to every log line and every outgoing message. Within any run of 13 or more digits
+(optionally separated by single spaces, dashes or dots, and not glued to letters, so hex
+wallet addresses and ids are left alone), every 13–19 digit window that passes the Luhn check
+is replaced by "•••• 1234". Checking windows, not just whole runs, catches a card number that
+is followed or preceded by other digits. The validators and dialog never put card data in text
+in the first place; this catches mistakes.
 """
 
 from __future__ import annotations
 
 import re
 
-_RUN = re.compile(r"(?<![0-9A-Za-z])(?:[0-9][ \-.]?){12,18}[0-9](?![0-9A-Za-z])")
+_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-.]?[0-9]){12,}(?![0-9A-Za-z])")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -25,14 +28,27 @@ def luhn_ok(digits: str) -> bool:
 
 
 def _mask(match: re.Match[str]) -> str:
-    digits = re.sub(r"[^0-9]", "", match.group(0))
-    if 13 <= len(digits) <= 19 and luhn_ok(digits) and digits.strip("0"):
-        return f"•••• {digits[-4:]}"
-    return match.group(0)
+    run = match.group(0)
+    positions = [i for i, ch in enumerate(run) if ch.isdigit()]
+    digits = "".join(run[i] for i in positions)
+    spans: list[tuple[int, int, str]] = []
+    start = 0
+    while start + 13 <= len(digits):
+        for length in range(min(19, len(digits) - start), 12, -1):
+            window = digits[start : start + length]
+            if window.strip("0") and luhn_ok(window):
+                spans.append((positions[start], positions[start + length - 1] + 1, window[-4:]))
+                start += length
+                break
+        else:
+            start += 1
+    for begin, end, last4 in reversed(spans):
+        run = f"{run[:begin]}•••• {last4}{run[end:]}"
+    return run
 
 
 def redact(text: str) -> str:
-    """`text` with every Luhn-valid 13–19 digit run masked."""
+    """`text` with every Luhn-valid 13–19 digit sequence masked."""
     if len(text) < 13 or not any(c.isdigit() for c in text):
         return text
     return _RUN.sub(_mask, text)

@@ -71,7 +71,7 @@ _CARD_CODES: dict[str, CardProblem] = {
     "insufficient_funds": CardProblem.INSUFFICIENT_FUNDS,
 }
 
-_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_]{1,80}")
+_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_.\[\]]{1,80}")
 _DIGIT_RUN = re.compile(r"\d{6,}")
 
 

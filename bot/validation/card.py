@@ -135,7 +135,8 @@ def _luhn_ok(digits: str) -> bool:
     return bool(luhn.verify(digits))
 
 
-_SECURITY_CODE_WORDS = {
+_SECURITY_CODE_LENGTHS: dict[CardBrand | None, tuple[int, ...]] = {CardBrand.AMEX: (4,), None: (3, 4)}
+_SECURITY_CODE_WORDS: dict[CardBrand | None, str] = {
     CardBrand.AMEX: "the four digits printed on the front of your card",
     None: "the three digits on the back of your card, or four on the front of an American Express card",
 }
@@ -162,8 +163,7 @@ def validate_security_code(raw: str, brand: CardBrand | None) -> Validation[Secu
         return Invalid(f"I didn't catch the security code — please say {expected}.")
     if not _is_ascii_digits(digits):  # guaranteed by spoken_to_digits; checked anyway
         return Invalid(f"A security code is only digits — please say {expected}.")
-    allowed = {CardBrand.AMEX: (4,), None: (3, 4)}.get(brand, (3,))
-    if len(digits) not in allowed:
+    if len(digits) not in _SECURITY_CODE_LENGTHS.get(brand, (3,)):
         count = _NUMBER_WORDS[len(digits)] if len(digits) < len(_NUMBER_WORDS) else "too many"
         heard = "one digit" if len(digits) == 1 else f"{count} digits"
         return Invalid(f"I heard {heard}; the security code is {expected}.")

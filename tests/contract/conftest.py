@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -42,30 +44,69 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+class _OneRequestAtATime:
+    """WSGI wrapper: handle one request at a time.
+
+    moto checks a ConditionExpression and then writes the item as two unlocked Python steps, and
+    ThreadedMotoServer serves each request on its own thread, so two conditional PutItems can
+    both pass the check (measured: 8 threads x 25 increments lost 7-9 updates with a tiny
+    sys.setswitchinterval). Real DynamoDB applies a conditional write to one item atomically;
+    serialising requests restores that guarantee, so a lost update seen here is our bug.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        with self._lock:
+            return self._app(environ, start_response)
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """One real HTTP moto server on 127.0.0.1 (random port) for the whole session."""
     from moto.server import ThreadedMotoServer
 
+    werkzeug_log = logging.getLogger("werkzeug")
+    previous_level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)  # not one INFO line per request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    wsgi_server = server._server  # werkzeug reads .app per request; see _OneRequestAtATime
+    assert wsgi_server is not None
+    wsgi_server.app = _OneRequestAtATime(wsgi_server.app)
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+    werkzeug_log.setLevel(previous_level)
 
 
 def unique_table_name() -> str:
     return f"sessions-{uuid.uuid4().hex[:12]}"
 
 
-def server_client(endpoint: str, *, config: Any | None = None) -> Any:
-    """A fresh boto3 client (own session: safe to build per thread) for the moto server."""
-    import boto3
+_SESSION: list[Any] = []
 
+
+def boto_session() -> Any:
+    """One boto3 Session with fake credentials, shared so service models are parsed once.
+
+    Building a client is not thread-safe on a shared session: build clients in the main thread
+    and hand one to each worker thread.
+    """
+    if not _SESSION:
+        import boto3
+
+        _SESSION.append(boto3.session.Session(region_name=REGION, **FAKE_CREDENTIALS))
+    return _SESSION[0]
+
+
+def new_client(endpoint: str | None = None, *, config: Any | None = None) -> Any:
+    """A new low-level DynamoDB client (the moto server at `endpoint`, or in-process moto)."""
     from bot.store.dynamodb import client_config
 
-    session = boto3.session.Session(region_name=REGION, **FAKE_CREDENTIALS)
-    return session.client("dynamodb", endpoint_url=endpoint, config=config or client_config())
+    return boto_session().client("dynamodb", endpoint_url=endpoint, config=config or client_config())
 
 
 @pytest.fixture
@@ -74,20 +115,19 @@ def server_table(moto_endpoint: str) -> str:
     from bot.store.dynamodb import create_table
 
     name = unique_table_name()
-    create_table(server_client(moto_endpoint), name)
+    create_table(new_client(moto_endpoint), name)
     return name
 
 
 @pytest.fixture
 def moto_table(aws_env: None) -> Iterator[tuple[Any, str]]:
     """In-process moto (mock_aws): a client and a freshly created table."""
-    import boto3
     from moto import mock_aws
 
-    from bot.store.dynamodb import client_config, create_table
+    from bot.store.dynamodb import create_table
 
     with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION, config=client_config())
+        client = new_client()
         name = unique_table_name()
         create_table(client, name)
         yield client, name
@@ -125,7 +165,7 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ca
 
         endpoint = request.getfixturevalue("moto_endpoint")
         name = request.getfixturevalue("server_table")
-        yield lambda: DynamoDBStore(name, client=server_client(endpoint))
+        yield lambda: DynamoDBStore(name, client=new_client(endpoint))
 
 
 @pytest.fixture

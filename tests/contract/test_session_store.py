@@ -126,7 +126,13 @@ LARGE = "x" * 10_000 + "é" * 100
         pytest.param({}, None, {}, id="empty"),
         pytest.param({"a": "", "b": " "}, "", {"e": ""}, id="empty-strings"),
         pytest.param(
-            {"名前": "山田 太郎", "emoji": "💳🔒", "rtl": "שלום", "combining": "e\u0301", "ctl": "a\tb\nc\"d\\"},
+            {
+                "名前": "山田 太郎",
+                "emoji": "💳🔒",
+                "rtl": "שלום",
+                "combining": "e\u0301",
+                "ctl": 'a\tb\nc"d\\',
+            },
             "ユーザー",
             {"ключ": "значение"},
             id="unicode",

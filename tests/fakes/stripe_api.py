@@ -195,6 +195,8 @@ class FakeStripe:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls on keep-alive connections
+            wbufsize = 64 * 1024  # headers and body leave in one write (flushed per request)
 
             def log_message(self, format: str, *args: Any) -> None:  # never log anything
                 pass
@@ -210,7 +212,9 @@ class FakeStripe:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="FakeStripe", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="FakeStripe", daemon=True
+        )
         self._thread.start()
         host, port = self._server.server_address[:2]
         self.url = f"http://{host!s}:{port}"

@@ -79,7 +79,9 @@ def card_numbers(draw):
     brand, low, high = draw(st.sampled_from(PREFIX_RANGES))
     prefix = str(draw(st.integers(low, high)))
     length = draw(st.sampled_from(sorted(LENGTHS[brand])))
-    middle = draw(st.text(alphabet="0123456789", min_size=length - len(prefix) - 1, max_size=length - len(prefix) - 1))
+    middle = draw(
+        st.text(alphabet="0123456789", min_size=length - len(prefix) - 1, max_size=length - len(prefix) - 1)
+    )
     body = prefix + middle
     return body + luhn_check_digit(body), brand
 
@@ -131,7 +133,25 @@ def test_detect_brand_range_edges(prefix, brand):
 
 @pytest.mark.parametrize(
     "digits",
-    ["", "5", "50", "56", "2220", "2721", "3", "35", "3527", "3590", "306", "6010", "6012", "643", "1", "9", "0"],
+    [
+        "",
+        "5",
+        "50",
+        "56",
+        "2220",
+        "2721",
+        "3",
+        "35",
+        "3527",
+        "3590",
+        "306",
+        "6010",
+        "6012",
+        "643",
+        "1",
+        "9",
+        "0",
+    ],
 )
 def test_detect_brand_unknown(digits):
     assert detect_brand(digits) is None
@@ -172,7 +192,9 @@ def test_accepted_formats(text):
 
 def test_double_and_triple():
     # 5555 5555 5555 4444
-    text = "double five double five, double five double five, double five double five, double four double four"
+    text = (
+        "double five double five, double five double five, double five double five, double four double four"
+    )
     assert validate_card_number(text) == Valid(Pan("5555555555554444", CardBrand.MASTERCARD))
     assert validate_card_number("triple five 5 " * 3 + "four triple four") == Valid(
         Pan("5555555555554444", CardBrand.MASTERCARD)
@@ -180,9 +202,9 @@ def test_double_and_triple():
 
 
 def test_oh_is_zero():
-    assert validate_card_number("three seven eight two eight two two four six three one oh oh oh five") == Valid(
-        Pan("378282246310005", CardBrand.AMEX)
-    )
+    assert validate_card_number(
+        "three seven eight two eight two two four six three one oh oh oh five"
+    ) == Valid(Pan("378282246310005", CardBrand.AMEX))
 
 
 # --- validate_card_number: rejected -----------------------------------------------------
@@ -233,7 +255,9 @@ def test_long_but_capped_input_is_processed():
     assert validate_card_number(padded) == Valid(Pan("4242424242424242", CardBrand.VISA))
 
 
-@pytest.mark.parametrize("text", ["1234567812345670", "9999999999999995", "7000000000000000", "5000000000000009"])
+@pytest.mark.parametrize(
+    "text", ["1234567812345670", "9999999999999995", "7000000000000000", "5000000000000009"]
+)
 def test_unknown_brand(text):
     assert "don't recognize" in reason(validate_card_number(text))
 

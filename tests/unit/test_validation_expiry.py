@@ -16,7 +16,17 @@ FAST = settings(max_examples=200, deadline=None)
 MONTHS = ["January", "February", "March", "April", "May", "June", "July"]
 MONTHS += ["August", "September", "October", "November", "December"]
 UNDER_20 = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
-UNDER_20 += ["eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+UNDER_20 += [
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
@@ -110,7 +120,9 @@ def test_expired(text, shown):
     assert reason(check(text)).startswith(f"That card expired in {shown}.")
 
 
-@pytest.mark.parametrize("text", ["0/27", "00/27", "13/27", "13/2027", "1327", "0027", "99/30", "thirteen twenty seven"])
+@pytest.mark.parametrize(
+    "text", ["0/27", "00/27", "13/27", "13/2027", "1327", "0027", "99/30", "thirteen twenty seven"]
+)
 def test_month_out_of_range(text):
     assert "Months run from 1 to 12" in reason(check(text))
 

@@ -1,0 +1,21 @@
+# Build of the Lambda artifact, run by `sam build` (template.yaml: Metadata.BuildMethod: makefile).
+# SAM sets ARTIFACTS_DIR; the artifact gets only runtime code (bot/, intents/) and the wheels of
+# requirements-lambda.txt for the python3.13 arm64 runtime (manylinux2014_aarch64, cp313).
+# Cross-platform: no container is needed, pip downloads the aarch64 wheels.
+
+# python3.13 must be a working interpreter first on PATH (scripts/check-template.sh arranges it; a
+# pyenv shim for an inactive version is not enough). The target platform and version are passed
+# to pip explicitly, so the wheels match the Lambda runtime whatever machine builds them.
+PYTHON ?= python3.13
+PIP_TARGET_FLAGS = --platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
+	--only-binary=:all: --no-binary=luhn --no-deps
+
+.PHONY: build-FulfillmentFunction
+
+build-FulfillmentFunction:
+	test -n "$(ARTIFACTS_DIR)"
+	cp -R bot intents "$(ARTIFACTS_DIR)/"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile \
+		--target "$(ARTIFACTS_DIR)" $(PIP_TARGET_FLAGS) -r requirements-lambda.txt
+	find "$(ARTIFACTS_DIR)" -type d -name __pycache__ -prune -exec rm -rf {} +
+	rm -rf "$(ARTIFACTS_DIR)/bin" "$(ARTIFACTS_DIR)/Crypto/SelfTest"  # console scripts; pycryptodome's own tests (1.8 MB)

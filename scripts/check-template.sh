@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Template checks, all offline (no AWS account, no Docker):
+#   1. cfn-lint template.yaml
+#   2. sam validate --lint          (SAM transform + cfn-lint on the transformed template)
+#   3. sam build                    (Makefile build of FulfillmentFunction for arm64/python3.13)
+#   4. the artifact: size, and no tests/, events/ or bench/ inside it.
+# The tools live in their own venv, .venv-tools (aws-sam-cli downgrades boto3, so it must not share
+# .venv). It is created with Python 3.13 on first use and reinstalled when requirements-tools.txt
+# changes. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TOOLS_VENV=.venv-tools
+BUILD_DIR=.aws-sam/build/FulfillmentFunction
+export SAM_CLI_TELEMETRY=0
+
+started=$SECONDS
+step() { echo "== $* ($((SECONDS - started))s)"; }
+die() { echo "error: $*" >&2; exit 1; }
+
+is_python313() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1; }
+
+find_python313() {
+  # A pyenv shim named python3.13 can exist on PATH without working, so each candidate is run.
+  if [ -n "${PYTHON313:-}" ]; then
+    is_python313 "$PYTHON313" && { echo "$PYTHON313"; return 0; }
+    die "PYTHON313=$PYTHON313 is not a working Python 3.13 interpreter"
+  fi
+  local candidate
+  if candidate="$(command -v python3.13 2>/dev/null)" && is_python313 "$candidate"; then
+    echo "$candidate"; return 0
+  fi
+  if command -v pyenv >/dev/null 2>&1; then
+    for candidate in "$(pyenv root)"/versions/3.13*/bin/python; do
+      is_python313 "$candidate" && { echo "$candidate"; return 0; }
+    done
+  fi
+  return 1
+}
+
+PY313="$(find_python313)" || die "Python 3.13 not found: sam build needs it for the python3.13 runtime.
+  Install it (e.g. 'pyenv install 3.13') or point PYTHON313 at a python3.13 interpreter."
+# The real interpreter (not a shim or a venv) whose bin dir goes first on PATH for sam build.
+PY313_BIN="$(dirname "$("$PY313" -c 'import os, sys; print(os.path.realpath(sys.executable))')")"
+
+# --- tools venv ---------------------------------------------------------------------------------
+step "tools venv ($TOOLS_VENV, $("$PY313" --version))"
+if ! { [ -x "$TOOLS_VENV/bin/python" ] && is_python313 "$TOOLS_VENV/bin/python"; }; then
+  rm -rf "$TOOLS_VENV"
+  "$PY313" -m venv "$TOOLS_VENV"
+fi
+# Keep ruff/pytest/git out of it even where Python's venv does not write this file itself.
+[ -f "$TOOLS_VENV/.gitignore" ] || echo '*' >"$TOOLS_VENV/.gitignore"
+stamp="$TOOLS_VENV/.requirements-tools.sha256"
+want="$(sha256sum requirements-tools.txt | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
+  echo "installing requirements-tools.txt (first run takes a few minutes)"
+  "$TOOLS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
+  echo "$want" >"$stamp"
+fi
+SAM="$TOOLS_VENV/bin/sam"
+CFN_LINT="$TOOLS_VENV/bin/cfn-lint"
+
+# --- lint -----------------------------------------------------------------------------------------
+step "cfn-lint template.yaml"
+"$CFN_LINT" template.yaml
+
+step "sam validate --lint"
+"$SAM" validate --lint --region us-east-1 --template-file template.yaml
+
+# --- build ----------------------------------------------------------------------------------------
+step "sam build (python3.13 from $PY313_BIN, no container)"
+PATH="$PY313_BIN:$PATH" "$SAM" build --template-file template.yaml
+
+# --- artifact -------------------------------------------------------------------------------------
+step "artifact $BUILD_DIR"
+[ -f "$BUILD_DIR/bot/handler.py" ] || die "$BUILD_DIR/bot/handler.py is missing"
+[ -f "$BUILD_DIR/intents/__init__.py" ] || die "$BUILD_DIR/intents/__init__.py is missing"
+for unwanted in tests events bench docs; do
+  if [ -e "$BUILD_DIR/$unwanted" ]; then die "the artifact contains $unwanted/"; fi
+done
+for unwanted in boto3 botocore; do  # shipped by the python3.13 runtime
+  if [ -e "$BUILD_DIR/$unwanted" ]; then die "the artifact contains $unwanted (the runtime ships it)"; fi
+done
+du -sh "$BUILD_DIR"
+echo "unzipped size: $(du -sb "$BUILD_DIR" | cut -f1) bytes"
+step "template checks passed"

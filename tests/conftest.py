@@ -1,0 +1,114 @@
+"""Shared fixtures: an App wired for tests (memory store, offline gateway, fixed key), a client,
+and a capture of every log line formatted exactly as in production."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.config import Settings
+from bot.handler import build_app
+from bot.logs import JsonFormatter
+from bot.store.memory import MemoryStore
+from bot.testing import LexTestClient
+from tests.lex import assert_valid_lex_response
+
+TEST_SECRET = "test-secret-" + "k" * 40
+
+
+@pytest.fixture(autouse=True)
+def _no_lambda_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_LAMBDA_FUNCTION_NAME", "BOT_STORE", "PAYMENT_GATEWAY", "SIGNING_KEY_SECRET_ARN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.from_env(
+        {
+            "BOT_STORE": "memory",
+            "PAYMENT_GATEWAY": "offline",
+            "BOT_SIGNING_KEY": TEST_SECRET,
+            "BOT_LOCAL_DIR": str(tmp_path / "local"),
+        }
+    )
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def app(settings: Settings, store: MemoryStore) -> App:
+    return build_app(settings, store=store)
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """Every log record of the run, formatted by the production JSON formatter (with redaction)."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield buffer
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+
+
+@pytest.fixture
+def raw_log_messages() -> Iterator[list[logging.LogRecord]]:
+    """Every log record, unformatted: checks that nothing relies on the redaction safety net."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield records
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+
+
+def checked(
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]],
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Wrap a handler so every response it returns is checked against Lex's response contract."""
+
+    def wrapper(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        response = handler(event, context)
+        assert_valid_lex_response(response)
+        return response
+
+    return wrapper
+
+
+@pytest.fixture
+def client(app: App) -> LexTestClient:
+    return LexTestClient(checked(app.handle))
+
+
+@pytest.fixture
+def new_client(app: App) -> Callable[..., LexTestClient]:
+    def make(**kwargs: Any) -> LexTestClient:
+        return LexTestClient(checked(app.handle), **kwargs)
+
+    return make

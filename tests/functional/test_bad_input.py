@@ -1,0 +1,217 @@
+"""Bad input of any kind gets a clear, valid Lex response: never an exception, never lost data."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import SORRY_LATER, SORRY_RETRY, App
+from bot.events import InvocationSource
+from bot.handler import build_app
+from bot.router import Router
+from bot.store.base import SessionRecord, StoreUnavailable
+from bot.store.memory import MemoryStore
+from bot.testing import LexTestClient
+from intents import ROUTER, collect_card, fallback
+from tests.conftest import checked
+from tests.lex import assert_valid_lex_response
+
+EXAMPLE = json.loads((Path(__file__).parents[2] / "events" / "CollectCard_DialogCodeHook.json").read_text())
+
+
+def event(**changes: Any) -> dict[str, Any]:
+    e: dict[str, Any] = copy.deepcopy(EXAMPLE)
+    e.update(changes)
+    return e
+
+
+MALFORMED: dict[str, Any] = {
+    "empty object": {},
+    "null": None,
+    "a list": [1, 2],
+    "a string": "hello",
+    "no sessionId": {k: v for k, v in EXAMPLE.items() if k != "sessionId"},
+    "sessionId with slashes": event(sessionId="../../etc/passwd"),
+    "huge sessionId": event(sessionId="a" * 10_000),
+    "unknown invocationSource": event(invocationSource="Surprise"),
+    "non-string session attribute": event(
+        sessionState={**EXAMPLE["sessionState"], "sessionAttributes": {"turn": 3}}
+    ),
+    "sessionState missing": {k: v for k, v in EXAMPLE.items() if k != "sessionState"},
+    "slots not a map": event(
+        sessionState={**EXAMPLE["sessionState"], "intent": {"name": "CollectCard", "slots": [1]}}
+    ),
+}
+
+
+@pytest.mark.parametrize("raw", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_events_get_a_valid_response(app: App, raw: Any, log_lines: io.StringIO) -> None:
+    response = app.handle(raw)
+    assert_valid_lex_response(response)
+    assert response["sessionState"]["dialogAction"]["type"] == "ElicitIntent"
+    assert "make a payment" in response["messages"][0]["content"]
+    assert "malformed Lex event" in log_lines.getvalue()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        event(inputTranscript="x" * 1_000_000),
+        event(sessionState={**EXAMPLE["sessionState"], "intent": None}),
+        event(sessionState={**EXAMPLE["sessionState"], "intent": {"name": "NoSuchIntent", "slots": {}}}),
+        event(
+            sessionState={
+                **EXAMPLE["sessionState"],
+                "intent": {
+                    "name": "CollectCard",
+                    "slots": {
+                        "CardNumber": {
+                            "shape": "Scalar",
+                            "value": {"originalValue": "9" * 100_000, "interpretedValue": "9" * 100_000},
+                        }
+                    },
+                },
+            }
+        ),
+        event(interpretations="not a list"),
+        event(unexpectedNewLexField={"a": 1}),
+    ],
+    ids=[
+        "huge transcript",
+        "no intent",
+        "unknown intent",
+        "huge slot value",
+        "bad interpretations",
+        "new field",
+    ],
+)
+def test_odd_but_parseable_events_get_a_valid_response(app: App, raw: Any) -> None:
+    response = app.handle(raw)
+    assert_valid_lex_response(response)
+
+
+def test_every_sample_event_gets_a_valid_response(app: App) -> None:
+    events = sorted((Path(__file__).parents[2] / "events").glob("*.json"))
+    assert len(events) >= 10
+    for path in events:
+        response = app.handle(json.loads(path.read_text()))
+        assert_valid_lex_response(response)
+
+
+def test_a_failing_intent_handler_apologizes_and_keeps_the_trusted_state(
+    settings: Any, store: MemoryStore, log_lines: io.StringIO
+) -> None:
+    def boom(turn: Any) -> Any:
+        raise RuntimeError("kaboom while holding 4242424242424242")
+
+    router = Router(fallback=fallback.dialog_hook)
+    for name in ROUTER.intent_names:
+        router.intent(
+            name,
+            dialog=ROUTER.resolve(name, InvocationSource.DIALOG),
+            fulfillment=ROUTER.resolve(name, InvocationSource.FULFILLMENT),
+        )
+    router.intent("CollectCard", dialog=boom, fulfillment=boom)
+    app = build_app(settings, store=store, router=router)
+    client = LexTestClient(checked(app.handle))
+    client.say("payment", intent="CollectName")
+    client.say("John")
+    before = client.say("Smith")
+    now = int(datetime.now(UTC).timestamp())
+    stored = store.get(client.session_id, now=now)
+    reply = client.say("4242424242424242")
+    assert reply.text_reply == SORRY_RETRY
+    assert reply.slot_to_elicit == "CardNumber"  # asks again for what Lex was asking
+    assert reply.attributes == before.attributes  # the last trusted state, unchanged
+    assert store.get(client.session_id, now=now) == stored  # nothing persisted
+    logs = log_lines.getvalue()
+    assert "intent handler failed" in logs
+    assert "4242424242424242" not in logs  # the traceback text is redacted too
+    assert "4242424242424242" not in json.dumps(reply.responses)
+
+
+class FlakyStore(MemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_puts = False
+        self.fail_gets = False
+
+    def get(self, session_id: str, *, now: int) -> SessionRecord | None:
+        if self.fail_gets:
+            raise StoreUnavailable("throttled")
+        return super().get(session_id, now=now)
+
+    def put(self, record: SessionRecord, *, expected_version: int, now: int) -> SessionRecord:
+        if self.fail_puts:
+            raise StoreUnavailable("throttled")
+        return super().put(record, expected_version=expected_version, now=now)
+
+
+@pytest.mark.parametrize("failing", ["fail_puts", "fail_gets"])
+def test_a_failing_store_gets_a_graceful_message_and_loses_nothing(settings: Any, failing: str) -> None:
+    store = FlakyStore()
+    app = build_app(settings, store=store)
+    client = LexTestClient(checked(app.handle))
+    client.say("payment", intent="CollectName")
+    before = client.say("John")
+    setattr(store, failing, True)
+    reply = client.say("Smith")
+    assert reply.text_reply == SORRY_LATER
+    assert reply.slot_to_elicit == "LastName"
+    assert reply.attributes == before.attributes
+    setattr(store, failing, False)
+    assert client.say("Smith").text_reply == "Thanks John. What's the card number?"
+
+
+def test_concurrent_update_is_retried_not_lost(settings: Any) -> None:
+    class RacingStore(MemoryStore):
+        raced = False
+
+        def put(self, record: SessionRecord, *, expected_version: int, now: int) -> SessionRecord:
+            if not self.raced and expected_version > 0:  # another turn lands first, once
+                self.raced = True
+                current = super().get(record.session_id, now=now)
+                assert current is not None
+                super().put(current, expected_version=current.version, now=now)
+            return super().put(record, expected_version=expected_version, now=now)
+
+    store = RacingStore()
+    client = LexTestClient(checked(build_app(settings, store=store).handle))
+    client.say("payment", intent="CollectName")
+    reply = client.say("John")
+    assert store.raced
+    assert reply.attributes["first_name"] == "John"
+
+
+def test_sixty_turns_keep_session_attributes_under_two_kilobytes(client: LexTestClient) -> None:
+    client.say(
+        "0x52908400098527886E0F7030069857D2E4169EE7",
+        intent="WalletAddress",
+        slots={"WalletAddress": "0x52908400098527886E0F7030069857D2E4169EE7"},
+    )
+    turns = 1
+    while turns < 60:
+        client.say("payment", intent="CollectName")
+        client.say("Maximiliana-Josephine")
+        client.say("Vandersteen-O'Callaghan")
+        client.say("4242 4242 4242 4241")  # a failure, so attempts are tracked
+        client.say("378282246310005")
+        client.say("12/29")
+        client.say("1234")
+        turns += 7
+        if turns < 58:
+            client.say("yes")
+            turns += 1
+    biggest = max(len(json.dumps(e.attributes)) for e in client.history)
+    assert turns >= 60
+    assert biggest < 2048, biggest
+
+
+def test_collect_card_module_reads_like_its_dialog() -> None:
+    assert "bot: What's the card number?" in (collect_card.__doc__ or "")

@@ -1,0 +1,1 @@
+"""Checks of template.yaml against the code (no AWS tooling needed)."""
