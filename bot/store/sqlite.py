@@ -73,24 +73,26 @@ class _Unavailable:
 class SqliteStore:
     """A `SessionStore` in one SQLite file (or ":memory:")."""
 
-    def __init__(self, path: str | pathlib.Path) -> None:
+    def __init__(self, path: str | pathlib.Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self._path = str(path)
         self._memory = self._path == ":memory:"
+        self._busy_timeout_ms = int(busy_timeout_ms)
         if not self._memory:
             pathlib.Path(self._path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._pid = os.getpid()
+        self._closed = False
         self._conn: sqlite3.Connection | None = self._connect()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self._path,
-            timeout=BUSY_TIMEOUT_MS / 1000,
+            timeout=self._busy_timeout_ms / 1000,
             isolation_level=None,  # autocommit: every statement is its own transaction
             check_same_thread=False,  # shared across threads, serialised by self._lock
         )
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             if not self._memory:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(_SCHEMA)
@@ -101,6 +103,8 @@ class SqliteStore:
 
     def _connection(self) -> sqlite3.Connection:
         # Caller holds self._lock.
+        if self._closed:
+            raise RuntimeError("SqliteStore is closed")
         if self._conn is not None and self._pid != os.getpid() and not self._memory:
             # A connection must not be used across fork(); open a fresh one in the child.
             self._conn = None
@@ -111,6 +115,7 @@ class SqliteStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None

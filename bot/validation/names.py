@@ -26,7 +26,7 @@ def _validate_name(raw: str, what: str) -> Validation[str]:
             f"That's longer than {MAX_NAME_CHARS} characters — please say just your {what}, "
             "or a shorter form of it."
         )
-    if any(c.isdigit() or c.isnumeric() for c in name):
+    if any(c.isdigit() or (c.isnumeric() and not c.isalpha()) for c in name):  # 二 in 二郎 is a letter
         return Invalid(
             f"A {what} can't contain numbers — please say or spell your {what} using letters only."
         )

@@ -142,6 +142,7 @@ def test_sqlite_across_processes(tmp_path: Path) -> None:
         store.close()
 
 
+@pytest.mark.slow  # ~7 s: ~1,700 HTTP requests to moto, which serves them one at a time
 def test_dynamodb_on_moto_server_a_client_per_thread(moto_endpoint: str, server_table: str) -> None:
     from bot.store.dynamodb import DynamoDBStore
 

@@ -87,6 +87,9 @@ def _conversations(app: App) -> list[LexTestClient]:
     return clients
 
 
+_OPAQUE = re.compile(r"(sealed\.v1\.|v1\.)[A-Za-z0-9_-]+")
+
+
 def _whole_token(value: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])")
 
@@ -109,8 +112,9 @@ def test_no_card_number_or_code_in_any_response_log_or_stored_item(
             assert number not in text, f"card number in {where}"
             grouped = " ".join(number[i : i + 4] for i in range(0, len(number), 4))
             assert grouped not in text, f"grouped card number in {where}"
+        opaque = _OPAQUE.sub("<opaque>", text)  # base64url can contain "-915_" by chance
         for code in CVCS:
-            assert not _whole_token(code).search(text), f"security code in {where}"
+            assert not _whole_token(code).search(opaque), f"security code in {where}"
 
 
 def test_the_redaction_net_was_not_needed(app: App, raw_log_messages: list[logging.LogRecord]) -> None:

@@ -1,0 +1,649 @@
+"""template.yaml against the code, read as plain YAML (no SAM or cfn-lint needed, fast).
+
+cfn-lint checks the template's shape; these check what it cannot know: intent and slot names
+agree with `intents/`, card slots are obfuscated, the Lambda permissions name the Lex V2
+principal and this bot, the IAM policies stay least-privilege, and the function's settings
+satisfy `bot.config.Settings` under Lambda.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import importlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.config import Settings
+from bot.store.dynamodb import TTL_ATTRIBUTE
+from intents import ROUTER, SENSITIVE_SLOTS
+from intents import flow as intent_flow
+from intents import messages as intent_messages
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+INTENTS_DIR = ROOT / "intents"
+
+FALLBACK_SIGNATURE = "AMAZON.FallbackIntent"
+LEX_PRINCIPAL = "lexv2.amazonaws.com"
+MIN_UTTERANCES = 8
+OBFUSCATED = {"ObfuscationSettingType": "DefaultObfuscation"}
+# Besides SENSITIVE_SLOTS (card data the code seals), slots that must never show in conversation logs.
+ALSO_OBFUSCATED = frozenset({"ExpirationDate"})
+# Built-in slot types that can capture a string of digits, such as a card number or a CVC.
+DIGIT_CARRYING_TYPES = frozenset(
+    {"AMAZON.AlphaNumeric", "AMAZON.Number", "AMAZON.FreeFormInput", "AMAZON.PhoneNumber"}
+)
+CARD_DIGIT_SAMPLES = ("4242424242424242", "378282246310005", "6011000990139424123", "123", "1234")
+SECRET_NAME = re.compile(r"secret|password|token|api_?key", re.IGNORECASE)
+# Characters a text-to-speech voice reads badly (or literally) in a spoken prompt.
+NOT_VOICE_FRIENDLY = re.compile(r"[0-9/#*_<>{}\[\]|\\@]")
+# Regex-filtered AMAZON.AlphaNumeric values are capped at 30 characters (Lex V2 docs).
+REGEX_CAPTURE_LIMIT = 30
+WALLET_ADDRESS_LENGTH = 42
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+class CfnLoader(yaml.SafeLoader):
+    """A SafeLoader that also reads CloudFormation's short tags (!Ref, !GetAtt, !Sub, !If, ...)."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    """`!Ref X` -> {"Ref": X}; `!GetAtt A.B` -> {"Fn::GetAtt": [A, B]}; `!Sub s` -> {"Fn::Sub": s}."""
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:  # pragma: no cover - YAML has no other node kinds
+        raise TypeError(f"unexpected node {node!r}")
+    if suffix in ("Ref", "Condition"):
+        return {suffix: value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+@cache
+def template() -> dict[str, Any]:
+    data = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
+    assert isinstance(data, dict)
+    return data
+
+
+def resources() -> dict[str, dict[str, Any]]:
+    return template()["Resources"]  # type: ignore[no-any-return]
+
+
+def parameters() -> dict[str, dict[str, Any]]:
+    return template().get("Parameters", {})  # type: ignore[no-any-return]
+
+
+def of_type(resource_type: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in resources().items() if r["Type"] == resource_type}
+
+
+def only(resource_type: str) -> tuple[str, dict[str, Any]]:
+    found = of_type(resource_type)
+    assert len(found) == 1, f"expected exactly one {resource_type}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def sub_text(value: Any) -> str:
+    """The string of a `!Sub` (either form), or the value itself if it is a plain string."""
+    if isinstance(value, str):
+        return value
+    assert isinstance(value, dict), value
+    assert "Fn::Sub" in value, f"expected a plain string or !Sub, got {value}"
+    sub = value["Fn::Sub"]
+    return sub if isinstance(sub, str) else sub[0]  # type: ignore[no-any-return]
+
+
+def refers_to(value: Any, logical_id: str) -> bool:
+    """True for !Ref X, !GetAtt X.attr, or a !Sub mentioning ${X} / ${X.attr}."""
+    if isinstance(value, dict):
+        if value.get("Ref") == logical_id:
+            return True
+        if "Fn::GetAtt" in value:
+            return as_list(value["Fn::GetAtt"])[0] == logical_id
+        if "Fn::Sub" in value:
+            return re.search(r"\$\{" + re.escape(logical_id) + r"(\.[A-Za-z]+)?\}", sub_text(value)) is not None
+    return False
+
+
+def bot() -> tuple[str, dict[str, Any]]:
+    return only("AWS::Lex::Bot")
+
+
+def locales() -> list[dict[str, Any]]:
+    found = bot()[1]["Properties"]["BotLocales"]
+    assert found, "the bot has no locale"
+    return found  # type: ignore[no-any-return]
+
+
+def intent_cases() -> list[tuple[str, dict[str, Any]]]:
+    return [(loc["LocaleId"], intent) for loc in locales() for intent in loc.get("Intents", [])]
+
+
+def is_fallback(intent: dict[str, Any]) -> bool:
+    return intent.get("ParentIntentSignature") == FALLBACK_SIGNATURE
+
+
+def slot_types(locale: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {t["Name"]: t for t in locale.get("SlotTypes", [])}
+
+
+def slot_cases() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (locale_id, intent["Name"], slot)
+        for locale_id, intent in intent_cases()
+        for slot in intent.get("Slots", [])
+    ]
+
+
+def template_slot_names(intent: str | None = None) -> set[str]:
+    return {
+        slot["Name"] for _, intent_name, slot in slot_cases() if intent is None or intent_name == intent
+    }
+
+
+def template_intent_names() -> set[str]:
+    return {intent["Name"] for _, intent in intent_cases()}
+
+
+def case_id(case: Any) -> str:
+    if isinstance(case, dict):
+        return str(case.get("Name", ""))
+    return str(case)
+
+
+INTENTS = intent_cases()
+NON_FALLBACK = [(loc, intent) for loc, intent in INTENTS if not is_fallback(intent)]
+SLOTS = slot_cases()
+
+
+# --- the code's view: slot and intent names used in intents/*.py --------------------------------
+
+# call name -> index of the positional argument naming a slot
+SLOT_ARGUMENT = {"slot": 0, "set_slot": 0, "elicit_slot": 1, "retry": 1, "hand_off": 1, "record_failure": 1}
+# call name -> index of the first of several positional slot arguments (`clear_failures(turn, *slots)`)
+SLOT_VARARGS = {"clear_failures": 1}
+
+
+@dataclass(frozen=True)
+class NameUse:
+    where: str  # file:line
+    call: str
+    name: str
+    intent: str | None  # the intent the name belongs to, when known
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _literal(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _call_name(node: ast.Call) -> str | None:
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    return None
+
+
+def _calls() -> Iterator[tuple[Path, ast.Call]]:
+    for path in sorted(INTENTS_DIR.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                yield path, node
+
+
+@cache
+def slot_uses() -> tuple[NameUse, ...]:
+    """Every slot named by a string literal in a slot call, with the intent it is meant for:
+    the call's `intent=` keyword, else the intent the module implements (collect_card.py ->
+    CollectCard), else unknown (shared modules such as flow.py)."""
+    module_intents = {_snake(name): name for name in ROUTER.intent_names}
+    uses = []
+    for path, call in _calls():
+        name = _call_name(call)
+        if name in SLOT_ARGUMENT:
+            positions: range = range(SLOT_ARGUMENT[name], SLOT_ARGUMENT[name] + 1)
+        elif name in SLOT_VARARGS:
+            positions = range(SLOT_VARARGS[name], len(call.args))
+        else:
+            continue
+        keyword = next((k.value for k in call.keywords if k.arg == "intent"), None)
+        intent = _literal(keyword) if keyword is not None else module_intents.get(path.stem)
+        for position in positions:
+            if position < len(call.args) and (slot := _literal(call.args[position])) is not None:
+                where = f"{path.relative_to(ROOT)}:{call.lineno}"
+                uses.append(NameUse(where, str(name), slot, intent))
+    return tuple(uses)
+
+
+@cache
+def intent_uses() -> tuple[NameUse, ...]:
+    """Intent names as string literals: `intent="X"` keywords and `confirm_intent(turn, "X", ...)`."""
+    uses = []
+    for path, call in _calls():
+        where = f"{path.relative_to(ROOT)}:{call.lineno}"
+        name = _call_name(call) or "?"
+        for keyword in call.keywords:
+            if keyword.arg == "intent" and (value := _literal(keyword.value)) is not None:
+                uses.append(NameUse(where, name, value, value))
+        if name == "confirm_intent" and len(call.args) > 1 and (value := _literal(call.args[1])):
+            uses.append(NameUse(where, name, value, value))
+    return tuple(uses)
+
+
+# --- intents ------------------------------------------------------------------------------------
+
+
+def test_template_loads_with_short_tags() -> None:
+    function = resources()["FulfillmentFunction"]["Properties"]
+    assert function["Role"] == {"Fn::GetAtt": ["FulfillmentFunctionRole", "Arn"]}
+    assert template()["Transform"] == "AWS::Serverless-2016-10-31"
+
+
+@pytest.mark.parametrize("locale", locales(), ids=lambda loc: loc["LocaleId"])
+def test_every_intent_is_routed_and_every_route_is_an_intent(locale: dict[str, Any]) -> None:
+    in_template = {intent["Name"] for intent in locale["Intents"]}
+    assert in_template - ROUTER.intent_names == set(), "intents in the template with no handler"
+    assert ROUTER.intent_names - in_template == set(), "handlers for intents missing from the template"
+
+
+@pytest.mark.parametrize("locale", locales(), ids=lambda loc: loc["LocaleId"])
+def test_each_locale_has_a_routed_fallback_intent(locale: dict[str, Any]) -> None:
+    fallbacks = [intent for intent in locale["Intents"] if is_fallback(intent)]
+    assert len(fallbacks) == 1, "bot creation fails without exactly one AMAZON.FallbackIntent"
+    fallback = fallbacks[0]
+    assert fallback["Name"] in ROUTER.intent_names
+    assert fallback.get("DialogCodeHook", {}).get("Enabled") is True
+    assert not fallback.get("SampleUtterances"), "the fallback intent takes no sample utterances"
+    assert not fallback.get("Slots")
+
+
+@pytest.mark.parametrize(("locale_id", "intent"), NON_FALLBACK, ids=case_id)
+def test_intent_has_utterances_and_both_code_hooks(locale_id: str, intent: dict[str, Any]) -> None:
+    utterances = [u["Utterance"] for u in intent.get("SampleUtterances", [])]
+    assert len(utterances) >= MIN_UTTERANCES, f"{intent['Name']}: only {len(utterances)} utterances"
+    assert len({u.lower() for u in utterances}) == len(utterances), "duplicate utterances"
+    assert intent.get("DialogCodeHook", {}).get("Enabled") is True
+    assert intent.get("FulfillmentCodeHook", {}).get("Enabled") is True
+
+
+@pytest.mark.parametrize(("locale_id", "intent"), INTENTS, ids=case_id)
+def test_utterance_slot_references_are_slots_of_the_intent(locale_id: str, intent: dict[str, Any]) -> None:
+    slots = {slot["Name"] for slot in intent.get("Slots", [])}
+    for utterance in intent.get("SampleUtterances", []):
+        referenced = set(re.findall(r"\{([^{}]*)\}", utterance["Utterance"]))
+        assert referenced <= slots, f"{intent['Name']}: {utterance['Utterance']!r} names {referenced - slots}"
+    for slot in intent.get("Slots", []):
+        for utterance in slot["ValueElicitationSetting"].get("SampleUtterances", []):
+            referenced = set(re.findall(r"\{([^{}]*)\}", utterance["Utterance"]))
+            assert referenced == {slot["Name"]}, f"{slot['Name']}: {utterance['Utterance']!r}"
+
+
+@pytest.mark.parametrize("locale", locales(), ids=lambda loc: loc["LocaleId"])
+def test_no_utterance_belongs_to_two_intents(locale: dict[str, Any]) -> None:
+    owner: dict[str, str] = {}
+    for intent in locale["Intents"]:
+        for utterance in intent.get("SampleUtterances", []):
+            text = " ".join(utterance["Utterance"].lower().split())
+            assert owner.setdefault(text, intent["Name"]) == intent["Name"], f"{text!r} is ambiguous"
+
+
+@pytest.mark.parametrize(("locale_id", "intent"), INTENTS, ids=case_id)
+def test_slot_priorities_list_every_slot_in_order(locale_id: str, intent: dict[str, Any]) -> None:
+    slots = [slot["Name"] for slot in intent.get("Slots", [])]
+    priorities = intent.get("SlotPriorities", [])
+    assert [p["SlotName"] for p in priorities] == slots
+    numbers = [p["Priority"] for p in priorities]
+    assert numbers == sorted(set(numbers)), "priorities must be unique and ascending"
+
+
+def test_intent_names_used_in_code_exist_in_the_template() -> None:
+    uses = intent_uses()
+    assert {"CollectName", "CollectCard", "Confirm"} <= {u.name for u in uses}, "scan found nothing"
+    missing = [u for u in uses if u.name not in template_intent_names()]
+    assert not missing, f"intents named in code but not in the template: {missing}"
+
+
+# --- slots --------------------------------------------------------------------------------------
+
+
+def test_slot_names_used_in_code_exist_in_the_template() -> None:
+    uses = slot_uses()
+    assert len(uses) > 10, "the scan found almost no slot calls: did the call names change?"
+    problems = []
+    for use in uses:
+        allowed = template_slot_names(use.intent) if use.intent else template_slot_names()
+        if use.name not in allowed:
+            problems.append(f"{use.where}: {use.call}({use.name!r}) is not a slot of {use.intent or 'any intent'}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_template_slot_is_used_by_the_code() -> None:
+    unused = template_slot_names() - {use.name for use in slot_uses()}
+    assert not unused, f"slots the code never reads or elicits: {unused}"
+
+
+@pytest.mark.parametrize(
+    ("what", "names"),
+    [
+        ("SENSITIVE_SLOTS", SENSITIVE_SLOTS),
+        ("flow.CARD_SLOTS", frozenset(intent_flow.CARD_SLOTS)),
+        ("messages.SLOT_WHAT", frozenset(intent_messages.SLOT_WHAT)),
+    ],
+)
+def test_slot_name_collections_in_code_exist_in_the_template(what: str, names: frozenset[str]) -> None:
+    assert names - template_slot_names() == set(), f"{what} names slots the template does not have"
+
+
+@pytest.mark.parametrize(("locale_id", "intent_name", "slot"), SLOTS, ids=case_id)
+def test_slot_is_required_with_a_voice_friendly_prompt(
+    locale_id: str, intent_name: str, slot: dict[str, Any]
+) -> None:
+    setting = slot["ValueElicitationSetting"]
+    assert setting["SlotConstraint"] == "Required"
+    prompt = setting["PromptSpecification"]
+    assert prompt["MaxRetries"] == 2
+    texts = [
+        message["PlainTextMessage"]["Value"]
+        for group in prompt["MessageGroupsList"]
+        for message in [group["Message"], *group.get("Variations", [])]
+    ]
+    assert texts, f"{slot['Name']} has no plain-text prompt"
+    for text in texts:
+        assert text.strip() and len(text) <= 1000
+        assert not NOT_VOICE_FRIENDLY.search(text), f"{slot['Name']}: {text!r} reads badly aloud"
+
+
+@pytest.mark.parametrize(("locale_id", "intent_name", "slot"), SLOTS, ids=case_id)
+def test_slot_type_exists(locale_id: str, intent_name: str, slot: dict[str, Any]) -> None:
+    locale = next(loc for loc in locales() if loc["LocaleId"] == locale_id)
+    type_name = slot["SlotTypeName"]
+    assert type_name.startswith("AMAZON.") or type_name in slot_types(locale), type_name
+
+
+def _can_carry_card_digits(type_name: str, custom_types: dict[str, dict[str, Any]]) -> bool:
+    if type_name in DIGIT_CARRYING_TYPES:
+        return True
+    custom = custom_types.get(type_name)
+    if custom is None or custom.get("ParentSlotTypeSignature") not in DIGIT_CARRYING_TYPES:
+        return False
+    pattern = custom.get("ValueSelectionSetting", {}).get("RegexFilter", {}).get("Pattern")
+    if pattern is None:
+        return True  # unconstrained: a caller can say a card number here
+    return any(re.fullmatch(pattern, sample) for sample in CARD_DIGIT_SAMPLES)
+
+
+@pytest.mark.parametrize(("locale_id", "intent_name", "slot"), SLOTS, ids=case_id)
+def test_card_data_slots_are_obfuscated(locale_id: str, intent_name: str, slot: dict[str, Any]) -> None:
+    locale = next(loc for loc in locales() if loc["LocaleId"] == locale_id)
+    name = slot["Name"]
+    must = (
+        name in SENSITIVE_SLOTS
+        or name in ALSO_OBFUSCATED
+        or _can_carry_card_digits(slot["SlotTypeName"], slot_types(locale))
+    )
+    if must:
+        assert slot.get("ObfuscationSetting") == OBFUSCATED, f"{name} must use DefaultObfuscation"
+
+
+def test_sensitive_slots_are_in_the_template() -> None:
+    assert SENSITIVE_SLOTS | ALSO_OBFUSCATED <= template_slot_names()
+
+
+@pytest.mark.parametrize("locale", locales(), ids=lambda loc: loc["LocaleId"])
+def test_card_slot_types_only_take_card_shaped_digits(locale: dict[str, Any]) -> None:
+    types = slot_types(locale)
+    slot_type = {slot["Name"]: slot["SlotTypeName"] for _, _, slot in SLOTS}
+
+    def accepts(slot: str, value: str) -> bool:
+        pattern = types[slot_type[slot]]["ValueSelectionSetting"]["RegexFilter"]["Pattern"]
+        return re.fullmatch(pattern, value) is not None
+
+    assert all(accepts("CardNumber", "4" * n) for n in range(13, 20))
+    assert not any(accepts("CardNumber", "4" * n) for n in (12, 20))
+    assert not accepts("CardNumber", "4242-4242-4242-4242")
+    assert accepts("SecurityCode", "123")
+    assert accepts("SecurityCode", "1234")
+    assert not accepts("SecurityCode", "12")
+    assert not accepts("SecurityCode", "12345")
+
+
+@pytest.mark.parametrize("locale", locales(), ids=lambda loc: loc["LocaleId"])
+def test_wallet_slot_type_can_hold_a_whole_address(locale: dict[str, Any]) -> None:
+    """A regex filter caps AlphaNumeric values at 30 characters: a 0x address has 42."""
+    assert WALLET_ADDRESS_LENGTH > REGEX_CAPTURE_LIMIT
+    wallet_type = next(slot["SlotTypeName"] for _, _, slot in SLOTS if slot["Name"] == "WalletAddress")
+    custom = slot_types(locale).get(wallet_type, {})
+    assert "RegexFilter" not in custom.get("ValueSelectionSetting", {})
+    assert wallet_type != "AMAZON.FreeFormInput", "FreeFormInput cannot appear in sample utterances"
+
+
+@pytest.mark.parametrize("locale", locales(), ids=lambda loc: loc["LocaleId"])
+def test_expiry_slot_type_keeps_what_was_said(locale: dict[str, Any]) -> None:
+    """AMAZON.Date would turn "12/27" into a December 27th and lose the card's year."""
+    expiry_type = next(slot["SlotTypeName"] for _, _, slot in SLOTS if slot["Name"] == "ExpirationDate")
+    assert expiry_type != "AMAZON.Date"
+    custom = slot_types(locale)[expiry_type]
+    assert custom["ValueSelectionSetting"]["ResolutionStrategy"] == "ORIGINAL_VALUE"
+
+
+# --- aliases, code hooks and Lambda permissions ---------------------------------------------------
+
+
+def live_alias() -> tuple[str, dict[str, Any]]:
+    aliases = {k: v for k, v in of_type("AWS::Lex::BotAlias").items() if v["Properties"]["BotAliasName"] == "live"}
+    assert len(aliases) == 1
+    return next(iter(aliases.items()))
+
+
+def test_every_locale_is_versioned_and_served_by_both_aliases_with_the_code_hook() -> None:
+    bot_id, bot_resource = bot()
+    wanted = {loc["LocaleId"] for loc in locales()}
+    _, version = only("AWS::Lex::BotVersion")
+    assert refers_to(version["Properties"]["BotId"], bot_id)
+    spec = version["Properties"]["BotVersionLocaleSpecification"]
+    assert {s["LocaleId"] for s in spec} == wanted
+    assert {s["BotVersionLocaleDetails"]["SourceBotVersion"] for s in spec} == {"DRAFT"}
+
+    _, alias = live_alias()
+    assert refers_to(alias["Properties"]["BotId"], bot_id)
+    for settings in (
+        bot_resource["Properties"]["TestBotAliasSettings"]["BotAliasLocaleSettings"],
+        alias["Properties"]["BotAliasLocaleSettings"],
+    ):
+        assert {s["LocaleId"] for s in settings} == wanted
+        for setting in settings:
+            inner = setting["BotAliasLocaleSetting"]
+            assert inner["Enabled"] is True
+            hook = inner["CodeHookSpecification"]["LambdaCodeHook"]
+            assert hook["CodeHookInterfaceVersion"] == "1.0"
+            assert refers_to(hook["LambdaArn"], "FulfillmentFunction")
+
+
+def test_lambda_permissions_name_lex_v2_and_this_bot() -> None:
+    bot_id, _ = bot()
+    live_id, _ = live_alias()
+    permissions = of_type("AWS::Lambda::Permission")
+    assert permissions, "Lex cannot invoke the function without a permission"
+    covered = set()
+    for name, permission in permissions.items():
+        props = permission["Properties"]
+        assert props["Principal"] == LEX_PRINCIPAL, f"{name}: wrong principal {props['Principal']!r}"
+        assert props["Action"] == "lambda:InvokeFunction"
+        assert refers_to(props["FunctionName"], "FulfillmentFunction")
+        source = sub_text(props["SourceArn"])
+        prefix = "arn:${AWS::Partition}:lex:${AWS::Region}:${AWS::AccountId}:bot-alias/${" + bot_id + "}/"
+        assert source.startswith(prefix), f"{name}: SourceArn {source!r} is not scoped to {bot_id}"
+        covered.add(source.removeprefix(prefix))
+    assert "*" in covered or {"TSTALIASID", "${" + live_id + ".BotAliasId}"} <= covered, covered
+
+
+# --- IAM ------------------------------------------------------------------------------------------
+
+
+def iam_statements() -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, resource in resources().items():
+        props = resource.get("Properties", {})
+        documents = []
+        if resource["Type"] == "AWS::IAM::Role":
+            documents = [policy["PolicyDocument"] for policy in props.get("Policies", [])]
+        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            documents = [props["PolicyDocument"]]
+        elif resource["Type"] == "AWS::Serverless::Function":
+            documents = [p for p in as_list(props.get("Policies", [])) if isinstance(p, dict) and "Statement" in p]
+        for document in documents:
+            for statement in as_list(document["Statement"]):
+                yield name, statement
+
+
+def test_iam_statements_are_allow_lists() -> None:
+    statements = list(iam_statements())
+    assert len(statements) >= 5
+    for name, statement in statements:
+        assert statement["Effect"] == "Allow", name
+        assert "NotAction" not in statement and "NotResource" not in statement, name
+
+
+def test_no_iam_policy_allows_dynamodb_scan() -> None:
+    for name, statement in iam_statements():
+        for action in as_list(statement["Action"]):
+            assert not fnmatch.fnmatchcase("dynamodb:scan", str(action).lower()), f"{name}: {action} allows Scan"
+    for name, function in of_type("AWS::Serverless::Function").items():
+        for policy in as_list(function["Properties"].get("Policies", [])):
+            names = set(policy) if isinstance(policy, dict) else {policy}
+            assert not names & {"DynamoDBCrudPolicy", "DynamoDBReadPolicy"}, f"{name}: these include Scan"
+
+
+def test_only_polly_gets_resource_star() -> None:
+    for name, statement in iam_statements():
+        if "*" in as_list(statement["Resource"]):
+            assert as_list(statement["Action"]) == ["polly:SynthesizeSpeech"], f"{name}: Resource * for {statement}"
+
+
+def test_function_reads_exactly_the_secret_parameters() -> None:
+    secret_parameters = {name for name in parameters() if SECRET_NAME.search(name)}
+    assert secret_parameters == {"StripeSecretArn", "SigningKeySecretArn"}
+    role = resources()["FulfillmentFunctionRole"]["Properties"]
+    statements = [s for p in role["Policies"] for s in as_list(p["PolicyDocument"]["Statement"])]
+    secret_statements = [s for s in statements if any("secretsmanager" in a for a in as_list(s["Action"]))]
+    assert len(secret_statements) == 1
+    statement = secret_statements[0]
+    assert as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"]
+    assert sorted(r["Ref"] for r in as_list(statement["Resource"])) == sorted(secret_parameters)
+
+
+@pytest.mark.parametrize("name", sorted(p for p in parameters() if SECRET_NAME.search(p)))
+def test_secret_parameters_have_no_default(name: str) -> None:
+    assert "Default" not in parameters()[name]
+    assert parameters()[name]["Type"] == "String"
+
+
+# --- function ------------------------------------------------------------------------------------
+
+
+def test_function_runtime_handler_and_architecture() -> None:
+    props = resources()["FulfillmentFunction"]["Properties"]
+    assert props["Handler"] == "bot.handler.lambda_handler"
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    module, attribute = props["Handler"].rsplit(".", 1)
+    assert callable(getattr(importlib.import_module(module), attribute))
+    # An explicit role: SAM's generated one would add AWSLambdaBasicExecutionRole (Resource "*").
+    assert refers_to(props["Role"], "FulfillmentFunctionRole")
+    assert resources()["FulfillmentFunction"]["Metadata"]["BuildMethod"] == "makefile"
+
+
+def _resolve(value: Any) -> str:
+    """A stand-in for what CloudFormation would put in an environment variable."""
+    if isinstance(value, dict) and "Ref" in value:
+        parameter = parameters().get(value["Ref"])
+        if parameter is None:
+            return f"resolved-{value['Ref']}"
+        if "Default" in parameter:
+            return str(parameter["Default"])
+        return f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{value['Ref']}-AbCdEf"
+    assert isinstance(value, str | int), f"unexpected environment value {value!r}"
+    return str(value)
+
+
+def test_function_environment_satisfies_the_lambda_settings() -> None:
+    variables = resources()["FulfillmentFunction"]["Properties"]["Environment"]["Variables"]
+    for name, value in variables.items():
+        if SECRET_NAME.search(name):
+            assert isinstance(value, dict) and value.get("Ref") in parameters(), f"{name} must come from a parameter"
+    env = {name: _resolve(value) for name, value in variables.items()}
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "fulfillment"
+    settings = Settings.from_env(env)  # raises ConfigError on anything Lambda would refuse at init
+    assert settings.in_lambda
+    assert settings.store == "dynamodb"
+    assert settings.payment_gateway == "stripe"
+    assert settings.session_table == "resolved-SessionTable"
+    assert settings.session_ttl_seconds == int(parameters()["SessionTtlSeconds"]["Default"])
+
+
+def test_stored_sessions_outlive_the_lex_session() -> None:
+    idle = bot()[1]["Properties"]["IdleSessionTTLInSeconds"]
+    assert idle == 3600
+    assert int(parameters()["SessionTtlSeconds"]["Default"]) >= idle
+
+
+# --- table ------------------------------------------------------------------------------------
+
+
+def test_session_table_matches_the_store_layout() -> None:
+    props = resources()["SessionTable"]["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert {(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]} == {("pk", "HASH"), ("sk", "RANGE")}
+    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    assert types == {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    (gsi,) = props["GlobalSecondaryIndexes"]
+    assert gsi["IndexName"] == "gsi1"
+    assert {(k["AttributeName"], k["KeyType"]) for k in gsi["KeySchema"]} == {
+        ("gsi1pk", "HASH"),
+        ("gsi1sk", "RANGE"),
+    }
+    assert gsi["Projection"] == {"ProjectionType": "ALL"}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_session_table_is_encrypted_with_a_rotating_cmk_and_protected_in_prod() -> None:
+    props = resources()["SessionTable"]["Properties"]
+    sse = props["SSESpecification"]
+    assert sse["SSEEnabled"] is True
+    assert sse["SSEType"] == "KMS"
+    key_id = sse["KMSMasterKeyId"]["Fn::GetAtt"][0]
+    key = resources()[key_id]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    condition, if_true, if_false = props["DeletionProtectionEnabled"]["Fn::If"]
+    assert (if_true, if_false) == (True, False)
+    assert template()["Conditions"][condition] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
