@@ -38,7 +38,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO", stream: Any = None) -> None:
     """Route all logging (ours, botocore's, stripe's) through one redacting JSON handler."""
     root = logging.getLogger()
-    handler = logging.StreamHandler(stream or sys.stdout)
+    handler = logging.StreamHandler(stream or sys.stderr)  # Lambda captures both; keeps CLI stdout clean
     handler.setFormatter(JsonFormatter())
     for existing in list(root.handlers):
         root.removeHandler(existing)

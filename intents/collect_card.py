@@ -21,6 +21,7 @@ from bot.dialog import Reply
 from bot.forms import clear_failures
 from bot.payments.gateway import CardRejected, GatewayMisconfigured, GatewayUnavailable
 from bot.security.keys import derive_id
+from bot.session import Step
 from bot.turn import Turn
 from bot.validation import CardBrand, Expiry, Invalid, Pan, SecurityCode
 from bot.validation.card import validate_card_number, validate_security_code
@@ -33,6 +34,7 @@ log = logging.getLogger("bot.intents.collect_card")
 
 def dialog_hook(turn: Turn) -> Reply:
     flow.begin(turn)
+    turn.session.step = Step.CARD
     if turn.session.has_card and not any(turn.slot(s) for s in flow.CARD_SLOTS):
         return flow.next_step(turn)
 

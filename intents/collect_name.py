@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot import dialog
 from bot.dialog import Reply
 from bot.forms import clear_failures
+from bot.session import Step
 from bot.turn import Turn
 from bot.validation import Invalid
 from bot.validation.names import validate_first_name, validate_last_name
@@ -20,6 +21,7 @@ from intents import messages as say
 def dialog_hook(turn: Turn) -> Reply:
     flow.begin(turn)
     s = turn.session
+    s.step = Step.NAME
     for slot, validate in (("FirstName", validate_first_name), ("LastName", validate_last_name)):
         raw = turn.slot(slot)
         if raw is None:
