@@ -32,7 +32,11 @@ class VersionConflict(Exception):
 
 
 class StoreUnavailable(Exception):
-    """The store failed after its retries (throttling, network); nothing was written."""
+    """The store failed after its retries (throttling, network).
+
+    After a timeout the write may still have landed; the caller answers from the last trusted
+    state, and the next turn reads whatever the store holds (a retry with the same version is safe).
+    """
 
 
 class SessionStore(Protocol):

@@ -31,7 +31,7 @@ from bot.store.base import SessionRecord, StoreUnavailable, VersionConflict
 from bot.store.layout import STATE_SK, check_record, copy_record, session_id_from_pk, session_pk
 
 TTL_ATTRIBUTE = "expires_at"
-MAX_ATTEMPTS = 5
+TOTAL_MAX_ATTEMPTS = 3  # a Lex code hook has 30 s; 3 tries x (2 s connect + 3 s read) + backoff fits
 CONNECT_TIMEOUT_S = 2
 READ_TIMEOUT_S = 3
 
@@ -51,7 +51,7 @@ def client_config() -> Any:
     from botocore.config import Config
 
     return Config(
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": TOTAL_MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=READ_TIMEOUT_S,
     )

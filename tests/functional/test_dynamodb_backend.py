@@ -1,0 +1,67 @@
+"""The whole bot on the DynamoDB backend (moto): one read and one write per turn."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from bot.config import Settings
+from bot.handler import build_app
+from bot.store.dynamodb import DynamoDBStore, create_table
+from bot.testing import LexTestClient
+from tests.conftest import TEST_SECRET, checked
+
+EXPIRY = f"12/{(datetime.now(UTC).year + 3) % 100:02d}"
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_table(client, "sessions")
+        yield client
+
+
+def test_a_payment_conversation_on_dynamodb_reads_once_and_writes_once_per_turn(
+    dynamodb: Any, tmp_path: Path
+) -> None:
+    settings = Settings.from_env(
+        {
+            "BOT_STORE": "dynamodb",
+            "SESSION_TABLE": "sessions",
+            "BOT_SIGNING_KEY": TEST_SECRET,
+            "BOT_LOCAL_DIR": str(tmp_path),
+            "AWS_REGION": "us-east-1",
+        }
+    )
+    store = DynamoDBStore("sessions", client=dynamodb)
+    app = build_app(settings, store=store)
+    calls: Counter[str] = Counter()
+    dynamodb.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.update([model.name]))
+    client = LexTestClient(checked(app.handle))
+    script = ["payment", "John", "Smith", "4242424242424242", EXPIRY, "123", "yes"]
+    client.say(script[0], intent="CollectName")
+    for text in script[1:]:
+        client.say(text)
+    assert client.last.text_reply == "Done — your Visa ending 4242 is saved."
+    invocations = sum(len(e.responses) for e in client.history)  # "yes" runs two code hooks
+    assert calls == {"GetItem": invocations, "PutItem": invocations}
+    item = dynamodb.get_item(
+        TableName="sessions", Key={"pk": {"S": f"SESSION#{client.session_id}"}, "sk": {"S": "STATE"}}
+    )["Item"]
+    assert int(item["expires_at"]["N"]) > datetime.now(UTC).timestamp()
+    assert "4242424242424242" not in str(item)
