@@ -52,10 +52,15 @@ fi
 # Keep ruff/pytest/git out of it even where Python's venv does not write this file itself.
 [ -f "$TOOLS_VENV/.gitignore" ] || echo '*' >"$TOOLS_VENV/.gitignore"
 stamp="$TOOLS_VENV/.requirements-tools.sha256"
-want="$(sha256sum requirements-tools.txt | cut -d' ' -f1)"
+want="$("$PY313" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' requirements-tools.txt)"
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
-  echo "installing requirements-tools.txt (first run takes a few minutes)"
-  "$TOOLS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
+  echo "installing requirements-tools.txt (first run takes a minute or more)"
+  pip_log="$TOOLS_VENV/pip-install.log"
+  if ! "$TOOLS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+      -r requirements-tools.txt >"$pip_log" 2>&1; then
+    cat "$pip_log" >&2
+    die "could not install requirements-tools.txt into $TOOLS_VENV"
+  fi
   echo "$want" >"$stamp"
 fi
 SAM="$TOOLS_VENV/bin/sam"
@@ -82,6 +87,52 @@ done
 for unwanted in boto3 botocore; do  # shipped by the python3.13 runtime
   if [ -e "$BUILD_DIR/$unwanted" ]; then die "the artifact contains $unwanted (the runtime ships it)"; fi
 done
+# Installed with --no-deps, so requirements-lambda.txt must be the complete closure: every
+# dependency of every installed distribution (for linux/aarch64, CPython 3.13) and every
+# third-party module that bot/ and intents/ import must be in the artifact, except boto3/botocore.
+"$TOOLS_VENV/bin/python" - "$BUILD_DIR" <<'PY'
+import ast
+import sys
+from importlib.metadata import distributions
+from pathlib import Path
+
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+artifact = Path(sys.argv[1])
+runtime = {"boto3", "botocore"}  # shipped by the python3.13 Lambda runtime
+target = default_environment() | {
+    "implementation_name": "cpython", "platform_machine": "aarch64", "platform_system": "Linux",
+    "platform_python_implementation": "CPython", "python_full_version": "3.13.0",
+    "python_version": "3.13", "sys_platform": "linux", "os_name": "posix", "extra": "",
+}
+installed = {canonicalize_name(d.metadata["Name"]): d for d in distributions(path=[str(artifact)])}
+problems = []
+for name, dist in sorted(installed.items()):
+    for line in dist.requires or []:
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate(target):
+            continue
+        dependency = canonicalize_name(requirement.name)
+        if dependency not in installed and dependency not in runtime:
+            problems.append(f"{name} requires {requirement}, which is not in the artifact")
+modules = set()
+for path in [*artifact.glob("bot/**/*.py"), *artifact.glob("intents/**/*.py")]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module.split(".")[0])
+for module in sorted(modules - set(sys.stdlib_module_names) - runtime - {"bot", "intents", "__future__"}):
+    if not ((artifact / module).is_dir() or (artifact / f"{module}.py").is_file()):
+        problems.append(f"bot/ or intents/ imports {module!r}, which is not in the artifact")
+for problem in problems:
+    print(f"error: {problem}", file=sys.stderr)
+print(f"dependency closure: {len(installed)} distributions, {len(modules)} top-level imports checked")
+sys.exit(1 if problems else 0)
+PY
 du -sh "$BUILD_DIR"
-echo "unzipped size: $(du -sb "$BUILD_DIR" | cut -f1) bytes"
+bytes="$("$PY313" -c 'import os, sys; print(sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(sys.argv[1]) for f in fs))' "$BUILD_DIR")"
+echo "unzipped size: $bytes bytes"
 step "template checks passed"

@@ -12,7 +12,7 @@ import ast
 import fnmatch
 import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -80,7 +80,7 @@ CfnLoader.add_multi_constructor("!", _intrinsic)
 
 @cache
 def template() -> dict[str, Any]:
-    data = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
+    data = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=CfnLoader)
     assert isinstance(data, dict)
     return data
 
@@ -114,7 +114,7 @@ def sub_text(value: Any) -> str:
     assert isinstance(value, dict), value
     assert "Fn::Sub" in value, f"expected a plain string or !Sub, got {value}"
     sub = value["Fn::Sub"]
-    return sub if isinstance(sub, str) else sub[0]  # type: ignore[no-any-return]
+    return sub if isinstance(sub, str) else str(sub[0])
 
 
 def refers_to(value: Any, logical_id: str) -> bool:
@@ -123,9 +123,11 @@ def refers_to(value: Any, logical_id: str) -> bool:
         if value.get("Ref") == logical_id:
             return True
         if "Fn::GetAtt" in value:
-            return as_list(value["Fn::GetAtt"])[0] == logical_id
+            return bool(as_list(value["Fn::GetAtt"])[0] == logical_id)
         if "Fn::Sub" in value:
-            return re.search(r"\$\{" + re.escape(logical_id) + r"(\.[A-Za-z]+)?\}", sub_text(value)) is not None
+            return (
+                re.search(r"\$\{" + re.escape(logical_id) + r"(\.[A-Za-z]+)?\}", sub_text(value)) is not None
+            )
     return False
 
 
@@ -160,9 +162,7 @@ def slot_cases() -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def template_slot_names(intent: str | None = None) -> set[str]:
-    return {
-        slot["Name"] for _, intent_name, slot in slot_cases() if intent is None or intent_name == intent
-    }
+    return {slot["Name"] for _, intent_name, slot in slot_cases() if intent is None or intent_name == intent}
 
 
 def template_intent_names() -> set[str]:
@@ -212,22 +212,22 @@ def _call_name(node: ast.Call) -> str | None:
     return None
 
 
-def _calls() -> Iterator[tuple[Path, ast.Call]]:
+def _calls() -> Iterator[tuple[str, ast.Call]]:
+    """(module name, call) for every call in intents/*.py."""
     for path in sorted(INTENTS_DIR.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
-                yield path, node
+                yield path.stem, node
 
 
-@cache
-def slot_uses() -> tuple[NameUse, ...]:
+def slot_uses_in(calls: Iterable[tuple[str, ast.Call]]) -> tuple[NameUse, ...]:
     """Every slot named by a string literal in a slot call, with the intent it is meant for:
-    the call's `intent=` keyword, else the intent the module implements (collect_card.py ->
-    CollectCard), else unknown (shared modules such as flow.py)."""
+    the call's `intent=` keyword, else the intent the module implements (collect_card ->
+    CollectCard), else unknown (shared modules such as flow)."""
     module_intents = {_snake(name): name for name in ROUTER.intent_names}
     uses = []
-    for path, call in _calls():
+    for module, call in calls:
         name = _call_name(call)
         if name in SLOT_ARGUMENT:
             positions: range = range(SLOT_ARGUMENT[name], SLOT_ARGUMENT[name] + 1)
@@ -236,20 +236,24 @@ def slot_uses() -> tuple[NameUse, ...]:
         else:
             continue
         keyword = next((k.value for k in call.keywords if k.arg == "intent"), None)
-        intent = _literal(keyword) if keyword is not None else module_intents.get(path.stem)
+        intent = _literal(keyword) if keyword is not None else module_intents.get(module)
         for position in positions:
             if position < len(call.args) and (slot := _literal(call.args[position])) is not None:
-                where = f"{path.relative_to(ROOT)}:{call.lineno}"
-                uses.append(NameUse(where, str(name), slot, intent))
+                uses.append(NameUse(f"intents/{module}.py:{call.lineno}", str(name), slot, intent))
     return tuple(uses)
+
+
+@cache
+def slot_uses() -> tuple[NameUse, ...]:
+    return slot_uses_in(_calls())
 
 
 @cache
 def intent_uses() -> tuple[NameUse, ...]:
     """Intent names as string literals: `intent="X"` keywords and `confirm_intent(turn, "X", ...)`."""
     uses = []
-    for path, call in _calls():
-        where = f"{path.relative_to(ROOT)}:{call.lineno}"
+    for module, call in _calls():
+        where = f"intents/{module}.py:{call.lineno}"
         name = _call_name(call) or "?"
         for keyword in call.keywords:
             if keyword.arg == "intent" and (value := _literal(keyword.value)) is not None:
@@ -342,13 +346,40 @@ def test_slot_names_used_in_code_exist_in_the_template() -> None:
     for use in uses:
         allowed = template_slot_names(use.intent) if use.intent else template_slot_names()
         if use.name not in allowed:
-            problems.append(f"{use.where}: {use.call}({use.name!r}) is not a slot of {use.intent or 'any intent'}")
+            problems.append(
+                f"{use.where}: {use.call}({use.name!r}) is not a slot of {use.intent or 'any intent'}"
+            )
     assert not problems, "\n".join(problems)
 
 
 def test_every_template_slot_is_used_by_the_code() -> None:
     unused = template_slot_names() - {use.name for use in slot_uses()}
     assert not unused, f"slots the code never reads or elicits: {unused}"
+
+
+def test_the_slot_scan_sees_every_call_form() -> None:
+    source = """
+turn.slot("A")
+turn.set_slot("B", None, intent="Other")
+dialog.elicit_slot(turn, "C", "ask")
+flow.retry(turn, "D", "why")
+flow.hand_off(turn, "E")
+record_failure(turn, "F")
+clear_failures(turn, "G", "H")
+turn.slot(variable)
+"""
+    calls = [("collect_card", n) for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)]
+    found = {(use.name, use.intent) for use in slot_uses_in(calls)}
+    assert found == {
+        ("A", "CollectCard"),
+        ("B", "Other"),
+        ("C", "CollectCard"),
+        ("D", "CollectCard"),
+        ("E", "CollectCard"),
+        ("F", "CollectCard"),
+        ("G", "CollectCard"),
+        ("H", "CollectCard"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -378,7 +409,8 @@ def test_slot_is_required_with_a_voice_friendly_prompt(
     ]
     assert texts, f"{slot['Name']} has no plain-text prompt"
     for text in texts:
-        assert text.strip() and len(text) <= 1000
+        assert text.strip()
+        assert len(text) <= 1000
         assert not NOT_VOICE_FRIENDLY.search(text), f"{slot['Name']}: {text!r} reads badly aloud"
 
 
@@ -415,7 +447,7 @@ def test_card_data_slots_are_obfuscated(locale_id: str, intent_name: str, slot: 
 
 
 def test_sensitive_slots_are_in_the_template() -> None:
-    assert SENSITIVE_SLOTS | ALSO_OBFUSCATED <= template_slot_names()
+    assert template_slot_names() >= SENSITIVE_SLOTS | ALSO_OBFUSCATED
 
 
 @pytest.mark.parametrize("locale", locales(), ids=lambda loc: loc["LocaleId"])
@@ -459,7 +491,9 @@ def test_expiry_slot_type_keeps_what_was_said(locale: dict[str, Any]) -> None:
 
 
 def live_alias() -> tuple[str, dict[str, Any]]:
-    aliases = {k: v for k, v in of_type("AWS::Lex::BotAlias").items() if v["Properties"]["BotAliasName"] == "live"}
+    aliases = {
+        k: v for k, v in of_type("AWS::Lex::BotAlias").items() if v["Properties"]["BotAliasName"] == "live"
+    }
     assert len(aliases) == 1
     return next(iter(aliases.items()))
 
@@ -518,7 +552,9 @@ def iam_statements() -> Iterator[tuple[str, dict[str, Any]]]:
         elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             documents = [props["PolicyDocument"]]
         elif resource["Type"] == "AWS::Serverless::Function":
-            documents = [p for p in as_list(props.get("Policies", [])) if isinstance(p, dict) and "Statement" in p]
+            documents = [
+                p for p in as_list(props.get("Policies", [])) if isinstance(p, dict) and "Statement" in p
+            ]
         for document in documents:
             for statement in as_list(document["Statement"]):
                 yield name, statement
@@ -529,13 +565,16 @@ def test_iam_statements_are_allow_lists() -> None:
     assert len(statements) >= 5
     for name, statement in statements:
         assert statement["Effect"] == "Allow", name
-        assert "NotAction" not in statement and "NotResource" not in statement, name
+        assert "NotAction" not in statement, name
+        assert "NotResource" not in statement, name
 
 
 def test_no_iam_policy_allows_dynamodb_scan() -> None:
     for name, statement in iam_statements():
         for action in as_list(statement["Action"]):
-            assert not fnmatch.fnmatchcase("dynamodb:scan", str(action).lower()), f"{name}: {action} allows Scan"
+            assert not fnmatch.fnmatchcase("dynamodb:scan", str(action).lower()), (
+                f"{name}: {action} allows Scan"
+            )
     for name, function in of_type("AWS::Serverless::Function").items():
         for policy in as_list(function["Properties"].get("Policies", [])):
             names = set(policy) if isinstance(policy, dict) else {policy}
@@ -545,7 +584,9 @@ def test_no_iam_policy_allows_dynamodb_scan() -> None:
 def test_only_polly_gets_resource_star() -> None:
     for name, statement in iam_statements():
         if "*" in as_list(statement["Resource"]):
-            assert as_list(statement["Action"]) == ["polly:SynthesizeSpeech"], f"{name}: Resource * for {statement}"
+            assert as_list(statement["Action"]) == ["polly:SynthesizeSpeech"], (
+                f"{name}: Resource * for {statement}"
+            )
 
 
 def test_function_reads_exactly_the_secret_parameters() -> None:
@@ -598,7 +639,8 @@ def test_function_environment_satisfies_the_lambda_settings() -> None:
     variables = resources()["FulfillmentFunction"]["Properties"]["Environment"]["Variables"]
     for name, value in variables.items():
         if SECRET_NAME.search(name):
-            assert isinstance(value, dict) and value.get("Ref") in parameters(), f"{name} must come from a parameter"
+            assert isinstance(value, dict), f"{name} must come from a parameter"
+            assert value.get("Ref") in parameters(), f"{name} must come from a parameter"
     env = {name: _resolve(value) for name, value in variables.items()}
     env["AWS_LAMBDA_FUNCTION_NAME"] = "fulfillment"
     settings = Settings.from_env(env)  # raises ConfigError on anything Lambda would refuse at init
@@ -621,7 +663,10 @@ def test_stored_sessions_outlive_the_lex_session() -> None:
 def test_session_table_matches_the_store_layout() -> None:
     props = resources()["SessionTable"]["Properties"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
-    assert {(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]} == {("pk", "HASH"), ("sk", "RANGE")}
+    assert {(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]} == {
+        ("pk", "HASH"),
+        ("sk", "RANGE"),
+    }
     types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
     assert types == {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"}
     assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
@@ -647,3 +692,30 @@ def test_session_table_is_encrypted_with_a_rotating_cmk_and_protected_in_prod() 
     condition, if_true, if_false = props["DeletionProtectionEnabled"]["Fn::If"]
     assert (if_true, if_false) == (True, False)
     assert template()["Conditions"][condition] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
+
+
+# --- build inputs -----------------------------------------------------------------------------
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        name, _, version = line.partition("==")
+        assert version, f"{path.name}: {line!r} is not pinned with =="
+        pins[re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()] = version.strip()
+    return pins
+
+
+def test_lambda_requirements_are_pinned_like_the_app() -> None:
+    lambda_pins = _pins(ROOT / "requirements-lambda.txt")
+    assert "boto3" not in lambda_pins
+    assert "botocore" not in lambda_pins, "the python3.13 runtime ships boto3/botocore"
+    app_requirements = ROOT / "requirements.txt"
+    if not app_requirements.exists():
+        pytest.skip("no requirements.txt")
+    app_pins = _pins(app_requirements)
+    differing = {name: (v, app_pins.get(name)) for name, v in lambda_pins.items() if app_pins.get(name) != v}
+    assert not differing, f"requirements-lambda.txt vs requirements.txt: {differing}"
