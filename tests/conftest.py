@@ -3,6 +3,7 @@ and a capture of every log line formatted exactly as in production."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 from collections.abc import Callable, Iterator
@@ -56,15 +57,8 @@ def log_lines() -> Iterator[io.StringIO]:
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with _on_root_logger(handler):
         yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
 
 
 @pytest.fixture
@@ -76,13 +70,18 @@ def raw_log_messages() -> Iterator[list[logging.LogRecord]]:
         def emit(self, record: logging.LogRecord) -> None:
             records.append(record)
 
-    handler = Keep()
+    with _on_root_logger(Keep()):
+        yield records
+
+
+@contextlib.contextmanager
+def _on_root_logger(handler: logging.Handler) -> Iterator[None]:
     root = logging.getLogger()
     previous = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
-        yield records
+        yield
     finally:
         root.removeHandler(handler)
         root.setLevel(previous)
