@@ -16,8 +16,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot import dialog
-from bot.dialog import Reply
+from bot.dialog import Message, Reply
 from bot.events import LexEvent
+from bot.identity import Identity, TokenVerifier
 from bot.logs import security_event
 from bot.redact import redact
 from bot.router import Router
@@ -50,6 +51,7 @@ class App:
         sensitive_slots: Iterable[str],
         session_ttl_seconds: int = 3600,
         clock: Callable[[], float] = time.time,
+        verifier: TokenVerifier | None = None,
     ) -> None:
         self.router = router
         self.store = store
@@ -57,6 +59,7 @@ class App:
         self.sensitive_slots = frozenset(sensitive_slots)
         self.session_ttl_seconds = session_ttl_seconds
         self.clock = clock
+        self.verifier = verifier or TokenVerifier()
 
     # -- the turn -----------------------------------------------------------------------------
 
@@ -66,9 +69,16 @@ class App:
             event = LexEvent.model_validate(raw_event)
         except ValidationError as exc:
             return self._bad_event(exc)
+        identity = self.verifier.identify(event.requestAttributes)
+        if identity.status in ("invalid", "expired"):
+            log.warning("user token not accepted: %s", identity.reason, extra={"session_id": event.sessionId})
         for _ in range(CONFLICT_RETRIES):
             now = self.clock()
-            session, version, store_ok = self._restore(event, now)
+            session, version, store_ok, owner = self._restore(event, now)
+            refused = owner is not None and owner != identity.user_id
+            if refused:  # someone else's session: a fresh, unsaved one; the owner's data is untouched
+                security_event("foreign_session", event.sessionId, identity=identity.status)
+                session = BotSession()
             before = encode(session)
             turn = self._turn(event, session, now)
             if not store_ok:  # without trusted state nothing may be decided or saved
@@ -76,6 +86,9 @@ class App:
                     self._apology(turn, SORRY_LATER), event, self._sign(event.sessionId, before)
                 )
             reply, ok = self._run(turn)
+            notice = _identity_notice(identity, refused)
+            if notice:
+                reply.messages.insert(0, Message(notice))
             if not ok:  # the handler failed: answer with the last trusted state, persist nothing
                 return self._render(
                     self._apology(turn, SORRY_RETRY), event, self._sign(event.sessionId, before)
@@ -83,9 +96,16 @@ class App:
             session.turn += 1
             state = encode(session)
             response = self._render(reply, event, self._sign(event.sessionId, state))
+            if refused:
+                return response
             try:
                 self.store.put(
-                    SessionRecord(event.sessionId, state, expires_at=int(now) + self.session_ttl_seconds),
+                    SessionRecord(
+                        event.sessionId,
+                        state,
+                        expires_at=int(now) + self.session_ttl_seconds,
+                        owner=owner or identity.user_id,
+                    ),
                     expected_version=version,
                     now=int(now),
                 )
@@ -104,8 +124,9 @@ class App:
 
     # -- parse and verify ---------------------------------------------------------------------
 
-    def _restore(self, event: LexEvent, now: float) -> tuple[BotSession, int, bool]:
-        """The trusted session: the store's copy, else correctly signed attributes, else a new one."""
+    def _restore(self, event: LexEvent, now: float) -> tuple[BotSession, int, bool, str | None]:
+        """The trusted session (the store's copy, else correctly signed attributes, else a new one),
+        its version, whether the store answered, and the session's owner."""
         sid = event.sessionId
         known = wire_fields(BotSession)
         sent = {
@@ -122,17 +143,17 @@ class App:
             record = self.store.get(sid, now=int(now))
         except StoreUnavailable as exc:
             log.error("session store unavailable: %s", exc, extra={"session_id": sid})
-            return self._from_attributes(sid, sent, signed), 0, False
+            return self._from_attributes(sid, sent, signed), 0, False, None
         if record is None:
-            return self._from_attributes(sid, sent, signed), 0, True
+            return self._from_attributes(sid, sent, signed), 0, True, None
         try:
             trusted = decode(BotSession, record.state)
         except StateDecodeError as exc:
             log.error("stored session unreadable, starting over: %s", exc, extra={"session_id": sid})
-            return BotSession(), record.version, True
+            return BotSession(), record.version, True, record.owner
         if signed and {k: v for k, v in sent.items() if k != signing.SIGNATURE_KEY} != record.state:
             log.info("session attributes older than the store (retry or replay)", extra={"session_id": sid})
-        return trusted, record.version, True
+        return trusted, record.version, True, record.owner
 
     def _from_attributes(self, sid: str, sent: dict[str, str], signed: bool) -> BotSession:
         if not signed:
@@ -246,6 +267,19 @@ class App:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             },
         )
+
+
+NOTICE_EXPIRED = "Your sign-in has expired, so I can't use your saved details. Please sign in again."
+NOTICE_INVALID = "I couldn't verify your sign-in, so I'll continue without your saved details."
+NOTICE_FOREIGN = "This conversation belongs to another account, so I've started a new one."
+
+
+def _identity_notice(identity: Identity, refused: bool) -> str | None:
+    if identity.status == "expired":
+        return NOTICE_EXPIRED
+    if identity.status == "invalid":
+        return NOTICE_INVALID
+    return NOTICE_FOREIGN if refused else None
 
 
 def _forgery_reason(sent: dict[str, str]) -> str:

@@ -39,6 +39,12 @@ class Settings:
     session_ttl_seconds: int
     max_slot_attempts: int
     log_level: str
+    user_token_secret: str | None = None
+    user_token_secret_arn: str | None = None
+    user_token_public_key: str | None = None
+    user_token_jwks: str | None = None
+    user_token_issuer: str | None = None
+    user_token_audience: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +70,12 @@ class Settings:
             session_ttl_seconds=_int(e, "SESSION_TTL_SECONDS", 3600, minimum=60),
             max_slot_attempts=_int(e, "MAX_SLOT_ATTEMPTS", 3, minimum=1),
             log_level=e.get("LOG_LEVEL", "INFO").upper(),
+            user_token_secret=e.get("USER_TOKEN_SECRET") or None,
+            user_token_secret_arn=e.get("USER_TOKEN_SECRET_ARN") or None,
+            user_token_public_key=e.get("USER_TOKEN_PUBLIC_KEY") or None,
+            user_token_jwks=e.get("USER_TOKEN_JWKS") or None,
+            user_token_issuer=e.get("USER_TOKEN_ISSUER") or None,
+            user_token_audience=e.get("USER_TOKEN_AUDIENCE") or None,
         )
         settings.check()
         return settings
@@ -88,6 +100,8 @@ class Settings:
             raise ConfigError("PAYMENT_GATEWAY=offline is refused under Lambda")
         if self.payment_gateway == "stripe" and not self.stripe_secret_arn:
             raise ConfigError("STRIPE_SECRET_ARN is required under Lambda for PAYMENT_GATEWAY=stripe")
+        if self.user_token_secret:
+            raise ConfigError("USER_TOKEN_SECRET is not accepted under Lambda: use USER_TOKEN_SECRET_ARN")
         if self.store in {"memory", "sqlite"}:
             raise ConfigError(f"BOT_STORE={self.store} is local-only; use dynamodb under Lambda")
 

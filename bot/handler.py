@@ -8,10 +8,12 @@ mutates is shared between invocations.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bot.app import App
-from bot.config import Settings, in_lambda
+from bot.config import ConfigError, Settings, in_lambda
+from bot.identity import TokenVerifier
 from bot.logs import configure_logging
 
 
@@ -25,6 +27,16 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> App:
 
     settings = settings or Settings.from_env()
     keys = load_keys(settings)
+    token_secret = settings.user_token_secret
+    if settings.user_token_secret_arn:
+        token_secret = fetch_secret_string(settings.user_token_secret_arn, settings)
+    verifier = TokenVerifier(
+        hs256_secret=token_secret.encode() if token_secret else None,
+        rs256_public_key=settings.user_token_public_key,
+        jwks=_jwks(settings.user_token_jwks),
+        issuer=settings.user_token_issuer,
+        audience=settings.user_token_audience,
+    )
 
     def gateway_factory() -> Any:
         api_key = settings.stripe_api_key
@@ -51,9 +63,20 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> App:
         ),
         "sensitive_slots": SENSITIVE_SLOTS,
         "session_ttl_seconds": settings.session_ttl_seconds,
+        "verifier": verifier,
     }
     arguments.update(overrides)
     return App(**arguments)
+
+
+def _jwks(value: str | None) -> str | None:
+    """USER_TOKEN_JWKS holds the JWKS document itself, or a path to it."""
+    if not value or value.lstrip().startswith("{"):
+        return value
+    try:
+        return Path(value).read_text()
+    except OSError as exc:
+        raise ConfigError(f"USER_TOKEN_JWKS: cannot read {value}: {exc.strerror}") from None
 
 
 _app: App | None = None
