@@ -19,7 +19,7 @@ from bot.logs import configure_logging
 
 def build_app(settings: Settings | None = None, **overrides: Any) -> App:
     """Wire an App from settings (the environment by default). `overrides` replace App arguments."""
-    from bot.payments import make_gateway
+    from bot.payments import PaymentGateway, make_gateway
     from bot.security.keys import fetch_secret_string, load_keys
     from bot.store import make_store
     from bot.turn import Services
@@ -38,7 +38,7 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> App:
         audience=settings.user_token_audience,
     )
 
-    def gateway_factory() -> Any:
+    def gateway_factory() -> PaymentGateway:
         api_key = settings.stripe_api_key
         if settings.payment_gateway == "stripe" and settings.stripe_secret_arn:
             api_key = fetch_secret_string(settings.stripe_secret_arn, settings)

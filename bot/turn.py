@@ -10,6 +10,8 @@ from bot.events import InputMode, InvocationSource, LexEvent
 from bot.session import BotSession
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.payments.gateway import PaymentGateway
     from bot.security.keys import Keys
 
@@ -21,16 +23,14 @@ class Services:
     """Per-container services, built once. The gateway is created on first use (stripe is slow to import)."""
 
     keys: Keys
-    gateway_factory: object  # Callable[[], PaymentGateway]; typed loosely to keep imports lazy
+    gateway_factory: Callable[[], PaymentGateway]
     max_slot_attempts: int = 3
     _gateway: PaymentGateway | None = None
 
     @property
     def gateway(self) -> PaymentGateway:
         if self._gateway is None:
-            factory = self.gateway_factory
-            assert callable(factory)
-            self._gateway = factory()
+            self._gateway = self.gateway_factory()
         return self._gateway
 
 
