@@ -79,11 +79,11 @@ class App:
             if refused:  # someone else's session: a fresh, unsaved one; the owner's data is untouched
                 security_event("foreign_session", event.sessionId, identity=identity.status)
                 session = BotSession()
-            before = encode(session)
+            before = session.model_copy()  # encoded only on the rare paths that answer with it
             turn = self._turn(event, session, now)
             if not store_ok:  # without trusted state nothing may be decided or saved
                 return self._render(
-                    self._apology(turn, SORRY_LATER), event, self._sign(event.sessionId, before)
+                    self._apology(turn, SORRY_LATER), event, self._sign(event.sessionId, encode(before))
                 )
             reply, ok = self._run(turn)
             notice = _identity_notice(identity, refused)
@@ -91,7 +91,7 @@ class App:
                 reply.messages.insert(0, Message(notice))
             if not ok:  # the handler failed: answer with the last trusted state, persist nothing
                 return self._render(
-                    self._apology(turn, SORRY_RETRY), event, self._sign(event.sessionId, before)
+                    self._apology(turn, SORRY_RETRY), event, self._sign(event.sessionId, encode(before))
                 )
             session.turn += 1
             state = encode(session)
@@ -115,12 +115,14 @@ class App:
             except StoreUnavailable as exc:
                 log.error("session store unavailable: %s", exc, extra={"session_id": event.sessionId})
                 return self._render(
-                    self._apology(turn, SORRY_LATER), event, self._sign(event.sessionId, before)
+                    self._apology(turn, SORRY_LATER), event, self._sign(event.sessionId, encode(before))
                 )
             self._log_turn(turn, reply, started)
             return response
         log.error("gave up after concurrent updates", extra={"session_id": event.sessionId})
-        return self._render(self._apology(turn, SORRY_LATER), event, self._sign(event.sessionId, before))
+        return self._render(
+            self._apology(turn, SORRY_LATER), event, self._sign(event.sessionId, encode(before))
+        )
 
     # -- parse and verify ---------------------------------------------------------------------
 

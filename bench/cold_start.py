@@ -1,0 +1,150 @@
+"""Cold start: a fresh interpreter importing `bot.handler` vs one importing `lex_helper`.
+
+Each run is `python -c "import X"` in a new process (cwd = repo root, no Lambda variables), its
+wall time from spawn to exit and its own peak RSS (`os.wait4` gives the rusage of that one child;
+`getrusage(RUSAGE_CHILDREN)` would be the maximum over all children so far). Runs alternate
+A B / B A so drift on a noisy VM hits both sides alike; two discarded warm-up runs each first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from typing import Any
+
+from benchlib import ROOT, median
+
+OURS = "import bot.handler"
+THEIRS = "import lex_helper"
+
+_IMPORTTIME = re.compile(r"^import time:\s+(\d+)\s*\|\s*(\d+)\s*\|(\s*)(\S+)\s*$")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "PYTHON"))}
+    env.update(extra)
+    return env
+
+
+def run_once(
+    code: str, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> tuple[float, int]:
+    """(wall ms, peak RSS KiB) of one fresh interpreter running `code`."""
+    started = time.perf_counter_ns()
+    proc = subprocess.Popen(
+        [sys.executable, *args, "-c", code],
+        cwd=ROOT,
+        env=env or _env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed_ms = (time.perf_counter_ns() - started) / 1e6
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{code!r} failed ({proc.returncode}): {stderr.decode(errors='replace')[-2000:]}")
+    return elapsed_ms, int(usage.ru_maxrss)
+
+
+def interleaved(
+    a: str, b: str, runs: int, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    for _ in range(2):  # warm the page cache and __pycache__; discarded
+        run_once(a, args=args, env=env)
+        run_once(b, args=args, env=env)
+    samples: dict[str, list[tuple[float, int]]] = {a: [], b: []}
+    for i in range(runs):
+        order = (a, b) if i % 2 == 0 else (b, a)
+        for code in order:
+            samples[code].append(run_once(code, args=args, env=env))
+    out: dict[str, Any] = {"runs": runs}
+    for key, code in (("ours", a), ("theirs", b)):
+        times = [t for t, _ in samples[code]]
+        rss = [r for _, r in samples[code]]
+        out[key] = {
+            "code": code,
+            "wall_ms_median": median(times),
+            "wall_ms_min": min(times),
+            "rss_kib_median": median([float(r) for r in rss]),
+            "wall_ms": times,
+            "rss_kib": rss,
+        }
+    out["time_ratio"] = out["ours"]["wall_ms_median"] / out["theirs"]["wall_ms_median"]
+    out["rss_ratio"] = out["ours"]["rss_kib_median"] / out["theirs"]["rss_kib_median"]
+    return out
+
+
+def importtime(code: str) -> dict[str, int]:
+    """Self time (µs) per module from one `-X importtime` run."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    selfs: dict[str, int] = {}
+    for line in proc.stderr.splitlines():
+        match = _IMPORTTIME.match(line)
+        if match:
+            selfs[match.group(4)] = int(match.group(1))
+    return selfs
+
+
+def added_modules(runs: int) -> dict[str, Any]:
+    """Modules `import bot.handler` loads that `import lex_helper` does not, by median self time."""
+    theirs = set(importtime(THEIRS))
+    per_module: dict[str, list[int]] = defaultdict(list)
+    totals: list[int] = []
+    for _ in range(runs):
+        ours = importtime(OURS)
+        added = {name: us for name, us in ours.items() if name not in theirs}
+        totals.append(sum(added.values()))
+        for name, us in added.items():
+            per_module[name].append(us)
+    medians = {name: median([float(v) for v in values]) for name, values in per_module.items()}
+    top = sorted(medians.items(), key=lambda kv: kv[1], reverse=True)
+    return {
+        "runs": runs,
+        "added_count": len(medians),
+        "added_self_ms_median": median([float(t) for t in totals]) / 1000,
+        "top": [{"module": name, "self_ms": us / 1000} for name, us in top[:5]],
+        "ours_packages": sorted({n.split(".")[0] for n in medians}),
+    }
+
+
+def run(runs: int, importtime_runs: int, nopyc_runs: int) -> dict[str, Any]:
+    result: dict[str, Any] = {"import": interleaved(OURS, THEIRS, runs)}
+    result["added_modules"] = added_modules(importtime_runs)
+    if nopyc_runs:
+        # The SAM artifact ships no .pyc (pip --no-compile, __pycache__ removed) and /var/task is
+        # read-only, so Lambda compiles every module of the artifact at each cold start (the
+        # runtime's stdlib has its bytecode). Approximate that: the child ignores cached bytecode
+        # for files under site-packages and the repo, and writes none.
+        result["import_no_pyc"] = interleaved(
+            _no_pyc(OURS), _no_pyc(THEIRS), nopyc_runs, env=_env(PYTHONDONTWRITEBYTECODE="1")
+        )
+    return result
+
+
+def _no_pyc(code: str) -> str:
+    roots = (str(ROOT), *sorted({p for p in sys.path if p.endswith("site-packages")}))
+    return (
+        "import importlib._bootstrap_external as be\n"
+        "_cfs = be.cache_from_source\n"
+        f"_roots = {roots!r}\n"
+        "def cache_from_source(path, *a, **k):\n"
+        "    if path.startswith(_roots):\n"
+        "        raise NotImplementedError  # SourceLoader.get_code then compiles and writes nothing\n"
+        "    return _cfs(path, *a, **k)\n"
+        "be.cache_from_source = cache_from_source\n"
+        f"{code}\n"
+    )

@@ -1,0 +1,400 @@
+"""Warm turn: per-call time of one code-hook invocation, ours vs lex-helper, on the same event.
+
+Ours: `build_app(...)` (offline gateway, signing, sealing) with the memory store and with the
+SQLite store (a WAL file under .local/bench). Theirs: a module-level `LexHelper` dispatching to
+`bench/lexhelper_bot/intents/<intent>.py`.
+
+Each scenario is a real event from events/ at a real point of the conversation:
+
+* our App keeps trusted state in its store, so every timed call gets its own pre-generated
+  sessionId whose store record is seeded (untimed) with the state the conversation had at that
+  point, and whose event carries the attributes our previous response would have sent Lex
+  (signed for that sessionId). No call ever sees a record written by an earlier timed call.
+* lex-helper keeps state only in session attributes: its event carries the attributes its own
+  previous response would have sent (`previous_attributes`), as Lex would send them back.
+
+Every call gets its own pre-built copy of the event (lex-helper mutates the event it is given).
+Per batch: build the copies and seed the store, `gc.collect()`, then time the loop with
+`perf_counter_ns`. Batches of the three variants are interleaved (rotating order); the figure is
+the median over batches of the mean per call. A warm-up batch of each variant is discarded.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import gc
+import json
+import pstats
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchlib import EXPIRY, ROOT, SCRATCH, load_event, median, new_session_id
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def _opening(client: Any) -> None:
+    client.say("I'd like to make a payment", intent="CollectName")
+
+
+def _named(client: Any) -> None:
+    _opening(client)
+    client.say("John")
+    client.say("Smith")
+
+
+def _card_ready(client: Any) -> None:
+    _named(client)
+    client.say("4242 4242 4242 4242")
+    client.say(EXPIRY)
+    client.say("123")  # tokenized; the Confirm read-back is pending
+
+
+@dataclass(frozen=True)
+class Scenario:
+    label: str
+    event: str  # events/<event>.json
+    prefix: Callable[[Any], None] | None  # the conversation so far (None: the first turn)
+    lh_attrs: dict[str, str]  # lex-helper's attributes at the same point
+    expect: tuple[str, str | None]  # (dialogAction.type, slotToElicit) of both bots' reply
+    what: str = ""
+
+
+SCENARIOS = (
+    Scenario(
+        "CollectName",
+        "CollectName_DialogCodeHook_full_name",
+        _opening,
+        {"step": "name"},
+        ("ElicitSlot", "CardNumber"),
+        "first and last name given -> ask for the card",
+    ),
+    Scenario(
+        "CollectCard (card number)",
+        "CollectCard_DialogCodeHook",
+        _named,
+        {"step": "card", "first_name": "John", "last_name": "Smith"},
+        ("ElicitSlot", "ExpirationDate"),
+        "card number given -> validated, sealed -> ask for the expiry",
+    ),
+    Scenario(
+        "Confirm (fulfillment)",
+        "Confirm_FulfillmentCodeHook",
+        _card_ready,
+        {"step": "confirm", "first_name": "John", "last_name": "Smith", "card_last4": "4242"},
+        ("Close", None),
+        "Confirmed -> commit (offline gateway) -> close",
+    ),
+    Scenario(
+        "WalletAddress",
+        "WalletAddress_DialogCodeHook",
+        None,
+        {},
+        ("Close", None),
+        "first turn, address given -> EIP-55 check -> close",
+    ),
+    Scenario(
+        "FallbackIntent",
+        "FallbackIntent_DialogCodeHook",
+        _named,
+        {"step": "card", "first_name": "John", "last_name": "Smith"},
+        ("ElicitSlot", "CardNumber"),
+        "mid-payment -> re-ask for the card",
+    ),
+)
+
+
+@dataclass
+class Variant:
+    name: str
+    handler: Handler
+    make_events: Callable[[int], list[dict[str, Any]]]  # untimed: copies (and store seeding)
+    batches: list[float] = field(default_factory=list)  # ns per call
+
+    def run_batch(self, n: int) -> float:
+        events = self.make_events(n)
+        handler = self.handler
+        gc.collect()
+        started = time.perf_counter_ns()
+        for event in events:
+            handler(event, None)
+        return (time.perf_counter_ns() - started) / n
+
+
+def _prior_state(scenario: Scenario) -> dict[str, str]:
+    """The trusted state our bot holds at the scenario's point of the conversation."""
+    if scenario.prefix is None:
+        return {}
+    from benchlib import settings
+
+    from bot.handler import build_app
+    from bot.store.memory import MemoryStore
+    from bot.testing import LexTestClient
+
+    store = MemoryStore()
+    client = LexTestClient(build_app(settings("memory"), store=store).handle)
+    scenario.prefix(client)
+    record = store.get(client.session_id, now=int(time.time()))
+    assert record is not None
+    return dict(record.state)
+
+
+def _ours_factory(app: Any, scenario: Scenario) -> Callable[[int], list[dict[str, Any]]]:
+    from bot.security import signing
+    from bot.store.base import SessionRecord
+
+    state = _prior_state(scenario)
+    template = load_event(scenario.event)
+    template["sessionState"]["sessionAttributes"] = {}
+    text = json.dumps(template)
+
+    def make(n: int) -> list[dict[str, Any]]:
+        now = int(time.time())
+        events = []
+        for _ in range(n):
+            sid = new_session_id()
+            event = json.loads(text)
+            event["sessionId"] = sid
+            if state:
+                app.store.put(
+                    SessionRecord(sid, dict(state), expires_at=now + 3600), expected_version=0, now=now
+                )
+                attributes = dict(state)
+                attributes[signing.SIGNATURE_KEY] = signing.sign(app.services.keys.signing, sid, state)
+                event["sessionState"]["sessionAttributes"] = attributes
+            events.append(event)
+        return events
+
+    return make
+
+
+def _theirs_factory(scenario: Scenario) -> Callable[[int], list[dict[str, Any]]]:
+    from lexhelper_bot import previous_attributes
+
+    template = load_event(scenario.event)
+    template["sessionState"]["sessionAttributes"] = previous_attributes(**scenario.lh_attrs)
+    text = json.dumps(template)
+
+    def make(n: int) -> list[dict[str, Any]]:
+        events = []
+        for _ in range(n):
+            event = json.loads(text)
+            event["sessionId"] = new_session_id()
+            events.append(event)
+        return events
+
+    return make
+
+
+def _outcome(response: dict[str, Any]) -> tuple[str, str | None]:
+    action = response["sessionState"]["dialogAction"]
+    return action["type"], action.get("slotToElicit")
+
+
+def _check(variant: Variant, scenario: Scenario) -> str:
+    response = variant.handler(variant.make_events(1)[0], None)
+    got = _outcome(response)
+    if got != scenario.expect:
+        raise RuntimeError(f"{variant.name} / {scenario.label}: expected {scenario.expect}, got {got}")
+    return " ".join(m.get("content", "") for m in response.get("messages", []))
+
+
+def _apps() -> dict[str, Any]:
+    from benchlib import settings
+
+    from bot.handler import build_app
+
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        (SCRATCH / f"warm.sqlite3{suffix}").unlink(missing_ok=True)
+    return {"memory": build_app(settings("memory")), "sqlite": build_app(settings("sqlite"))}
+
+
+def _close(apps: dict[str, Any]) -> None:
+    for app in apps.values():
+        close = getattr(app.store, "close", None)
+        if close is not None:
+            close()
+    for suffix in ("", "-wal", "-shm"):
+        (SCRATCH / f"warm.sqlite3{suffix}").unlink(missing_ok=True)
+
+
+def run(batch: int, batches: int, warmup: int) -> dict[str, Any]:
+    from lexhelper_bot import make_helper
+
+    apps = _apps()
+    helper = make_helper()
+    results: list[dict[str, Any]] = []
+    try:
+        for scenario in SCENARIOS:
+            variants = [
+                Variant("ours (memory)", apps["memory"].handle, _ours_factory(apps["memory"], scenario)),
+                Variant("ours (sqlite)", apps["sqlite"].handle, _ours_factory(apps["sqlite"], scenario)),
+                Variant("lex-helper", helper.handler, _theirs_factory(scenario)),
+            ]
+            replies = {v.name: _check(v, scenario) for v in variants}
+            for v in variants:
+                v.run_batch(warmup)
+            for i in range(batches):
+                for v in variants[i % 3 :] + variants[: i % 3]:
+                    v.batches.append(v.run_batch(batch))
+            row: dict[str, Any] = {
+                "scenario": scenario.label,
+                "event": scenario.event,
+                "what": scenario.what,
+                "replies": replies,
+                "calls_per_batch": batch,
+                "batches": batches,
+            }
+            for v in variants:
+                row[v.name] = {"ns_per_call_median": median(v.batches), "ns_per_call_batches": v.batches}
+            theirs = row["lex-helper"]["ns_per_call_median"]
+            row["ratio_memory"] = row["ours (memory)"]["ns_per_call_median"] / theirs
+            row["ratio_sqlite"] = row["ours (sqlite)"]["ns_per_call_median"] / theirs
+            results.append(row)
+    finally:
+        _close(apps)
+    return {"scenarios": results}
+
+
+# -- profile ----------------------------------------------------------------------------------
+
+
+def _label(func: tuple[str, int, str]) -> str:
+    filename, line, name = func
+    if filename == "~":  # a builtin or C method: "<method 'execute' of 'sqlite3.Connection' objects>"
+        match = re.fullmatch(r"<method '(\w+)' of '([\w.]+)' objects>", name)
+        return f"{match.group(2).rsplit('.', 1)[-1]}.{match.group(1)}" if match else name.strip("<>")
+    for marker in ("site-packages/", f"{ROOT}/", f"python{sys.version_info[0]}.{sys.version_info[1]}/"):
+        if marker in filename:
+            filename = filename.split(marker, 1)[1]
+            break
+    return f"{filename}:{line}({name})"
+
+
+def _find(stats: dict[Any, Any], filename_end: str, name: str) -> Any:
+    for func in stats:
+        if func[0].endswith(filename_end) and func[2] == name:
+            return func
+    return None
+
+
+def _callees(stats: dict[Any, Any], parent: Any) -> list[tuple[str, float]]:
+    """(callee, cumulative s spent in it when called from `parent`), largest first."""
+    out = []
+    for func, (_, _, _, _, callers) in stats.items():
+        if parent in callers:
+            out.append((_label(func), callers[parent][3]))
+    return sorted(out, key=lambda kv: kv[1], reverse=True)
+
+
+def _inside(raw: dict[Any, Any], name: str, total: float, depth: int = 2) -> list[dict[str, Any]]:
+    """The main callees of `name` (down to `depth` levels) when it has a single caller."""
+    func = next(f for f in raw if _label(f) == name)
+    if depth == 0 or len(raw[func][4]) != 1:
+        return []
+    return [
+        {"function": c, "share": s / total, "inside": _inside(raw, c, total, depth - 1)}
+        for c, s in _callees(raw, func)[:2]
+        if s / total >= 0.05
+    ]
+
+
+def profile(calls: int, store: str = "memory", labels: tuple[str, ...] = ()) -> dict[str, Any]:
+    """cProfile of our App over every scenario: where a warm turn's time goes.
+
+    `breakdown` splits `App.handle`'s cumulative time by its direct callees; a callee called
+    only from `App.handle` is split one level further. `labels` limits it to some scenarios.
+    """
+    chosen = [s for s in SCENARIOS if not labels or s.label in labels]
+    apps = _apps()
+    try:
+        app = apps[store]
+        prepared = []
+        for scenario in chosen:
+            make = _ours_factory(app, scenario)
+            for event in make(50):  # warm
+                app.handle(event, None)
+            prepared.append(make(calls))
+        profiler = cProfile.Profile()
+        gc.collect()
+        profiler.enable()
+        for events in prepared:
+            for event in events:
+                app.handle(event, None)
+        profiler.disable()
+    finally:
+        _close(apps)
+    stats = pstats.Stats(profiler)
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    handle = _find(raw, "bot/app.py", "handle")
+    total = raw[handle][3] if handle else stats.total_tt  # type: ignore[attr-defined]
+    n = calls * len(chosen)
+    breakdown = []
+    if handle:
+        for name, seconds in _callees(raw, handle)[:10]:
+            func = next(f for f in raw if _label(f) == name)
+            only_from_handle = set(raw[func][4]) == {handle}
+            children = [
+                {"function": c, "share": s / total, "inside": _inside(raw, c, total)}
+                for c, s in (_callees(raw, func)[:4] if only_from_handle else [])
+                if s / total >= 0.01
+            ]
+            breakdown.append({"function": name, "share": seconds / total, "children": children})
+    own = sorted(raw.items(), key=lambda kv: kv[1][2], reverse=True)[:10]
+    return {
+        "store": store,
+        "scenarios": [s.label for s in chosen],
+        "calls": n,
+        "profiled_us_per_call": total / n * 1e6,
+        "breakdown": breakdown,
+        "top_self": [
+            {"function": _label(f), "self_share": v[2] / total, "calls_per_turn": v[1] / n} for f, v in own
+        ],
+    }
+
+
+def logging_cost(batch: int, batches: int) -> dict[str, Any]:
+    """Per-call cost of the per-turn JSON log line Lambda's logging setup emits (to /dev/null).
+
+    `build_app` alone leaves logging unconfigured (INFO records are dropped at the level check);
+    under Lambda `get_app()` calls `configure_logging("INFO")`, so every turn formats, redacts
+    and writes one JSON line. Batches with and without that setup alternate on one app.
+    """
+    import logging
+    import os
+
+    from bot.logs import configure_logging
+
+    apps = _apps()
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    plain: list[float] = []
+    logged: list[float] = []
+    try:
+        app = apps["memory"]
+        variant = Variant("ours (memory)", app.handle, _ours_factory(app, SCENARIOS[1]))
+        with open(os.devnull, "w", encoding="utf-8") as devnull:
+            for i in range(batches + 1):
+                for with_logs in (i % 2 == 0, i % 2 != 0):
+                    if with_logs:
+                        configure_logging("INFO", stream=devnull)
+                    try:
+                        value = variant.run_batch(batch)
+                    finally:
+                        root.handlers[:] = saved[0]
+                        root.setLevel(saved[1])
+                    if i:  # the first round is a warm-up
+                        (logged if with_logs else plain).append(value)
+    finally:
+        _close(apps)
+    return {
+        "scenario": SCENARIOS[1].label,
+        "plain_ns": median(plain),
+        "logged_ns": median(logged),
+        "extra_ns": median(logged) - median(plain),
+    }
