@@ -1,7 +1,9 @@
 """Command line: `python -m bot <command>`.
 
 demo                      play a complete payment conversation through the real handler
+chat                      talk to the bot through the local Lex V2 simulator (template.yaml's NLU and dialog)
 invoke EVENT.json         run the handler on one event and print the response (Docker-free `sam local invoke`)
+test-conversations [FILE ...]  play conversation files and check every turn (default: tests/conversations)
 """
 
 from __future__ import annotations
@@ -22,6 +24,25 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="play a complete payment conversation and print the transcript")
     demo.add_argument("--show-state", action="store_true", help="print session attributes after each turn")
 
+    chat = commands.add_parser(
+        "chat", help="talk to the bot through the local Lex V2 simulator (reads lines until EOF)"
+    )
+    chat.add_argument(
+        "--show-state", action="store_true", help="print intent, dialog action, masked slots, attributes"
+    )
+    mode = chat.add_mutually_exclusive_group()
+    mode.add_argument("--voice", action="store_true", help="send inputMode Speech")
+    mode.add_argument("--dtmf", action="store_true", help="send inputMode DTMF")
+    chat.add_argument("--session", metavar="ID", help="resume (or start) the session with this id")
+    who = chat.add_mutually_exclusive_group()
+    who.add_argument("--user-token", metavar="TOKEN", help="pass user_token in requestAttributes")
+    who.add_argument(
+        "--as", dest="as_user", metavar="USER", help="pass USER as user_token in requestAttributes"
+    )
+    chat.add_argument(
+        "--template", default="template.yaml", help="the SAM/CloudFormation template (template.yaml)"
+    )
+
     invoke = commands.add_parser("invoke", help="run lambda_handler on an event file and print the response")
     invoke.add_argument("event", type=Path, help="a Lex V2 event JSON file (see events/)")
     invoke.add_argument(
@@ -29,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="sign the event's session attributes with the local key first (to replay a crafted state)",
     )
+
+    conversations = commands.add_parser(
+        "test-conversations", help="play conversation files (tests/conversations/*.yaml) and check them"
+    )
+    conversations.add_argument("files", nargs="*", type=Path, help="YAML files or directories (default: all)")
+    conversations.add_argument("-v", "--verbose", action="store_true", help="print passing transcripts too")
+    conversations.add_argument("--show-logs", action="store_true", help="let the bot's log lines through")
 
     args = parser.parse_args(argv)
     try:
@@ -43,8 +71,22 @@ def _run(args: argparse.Namespace) -> int:
         from bot.cli.demo import run_demo
 
         return run_demo(show_state=args.show_state)
+    if args.command == "chat":
+        from bot.cli.chat import run_chat
+
+        return run_chat(
+            show_state=args.show_state,
+            input_mode="Speech" if args.voice else "DTMF" if args.dtmf else "Text",
+            session_id=args.session,
+            user_token=args.user_token if args.user_token is not None else args.as_user,
+            template=args.template,
+        )
     if args.command == "invoke":
         return _invoke(args.event, sign=args.sign)
+    if args.command == "test-conversations":
+        from bot.cli.test_conversations import main as test_conversations
+
+        return test_conversations(args.files, verbose=args.verbose, show_logs=args.show_logs)
     return 2
 
 

@@ -1,0 +1,620 @@
+"""Conversation files: whole dialogs written in YAML, played through the simulator and checked.
+
+A conversation file (`tests/conversations/*.yaml`) is one dialog from the user's side::
+
+    name: happy path                        # required, shown in reports
+    description: the reference payment conversation   # optional
+    input_mode: Text                        # optional default for every turn: Text | Speech | DTMF
+    request_attributes: {channel: web}      # optional, sent with every turn (strings)
+    turns:
+      - user: I'd like to make a payment    # what the user says (quote numbers: "123", "4242 ...")
+        expect:                             # optional; every key is optional
+          intent: CollectName               # intent in the final session state (null after ElicitIntent)
+          action: ElicitSlot                # dialog action: ElicitSlot | ConfirmIntent | Close | ElicitIntent
+          slot: FirstName                   # slot elicited (null: none)
+          state: InProgress                 # intent state: InProgress | Fulfilled | Failed | ...
+          message: "first name"             # regex, searched in the bot's messages joined by spaces
+          no_message: "4242"                # regex that must NOT be found in the messages
+          nlu_intent: CollectName           # intent NLU recognized for the input (null when filling a slot)
+          attributes:                       # subset match on the session attributes after the turn:
+            status: completed               #   exact value
+            first_name: null                #   null: the attribute must be absent
+            payment_method_id: /^pm_/       #   /regex/: present and matching (re.search)
+          slots: {FirstName: John}          # subset match on the intent's displayed slots (same rules)
+          error: "Invalid Lambda Response"  # regex: this turn is expected to be an error turn
+          security_events: [forged_session_attributes]   # what the bot logs as security events
+                                            # during the turn, in order (default: none at all)
+      - user: "4242 4242 4242 4242"
+        input_mode: Speech                  # per-turn override of the input mode
+      - forge_attributes: {status: completed, sig: null}
+                                            # a client tampering with its session attributes before the
+                                            # next turn (PutSession): merged into the current ones, the
+                                            # signature kept as it was; null removes a key
+      - replace_attributes: {status: completed}   # or: replace the whole map (no signature unless given)
+    final:                                  # optional: the same keys as `expect`, checked on the last
+      attributes: {status: completed}       # turn's result once every turn has run
+
+Unknown keys and wrongly typed values are errors naming the file and the turn. Plain YAML 1.1
+booleans are not: `user: yes` and `user: no` are the words "yes" and "no" (only true/false are
+booleans), and `user:` must be text, so numbers and 0x wallet addresses must be quoted
+(`user: "123"`, `user: "0x5290..."`), which also keeps YAML from reading `0123` as octal.
+
+Besides what a file expects, every turn is checked for leaks: no card number the user typed
+in this conversation (any 13-19 digit Luhn-valid run, typed with or without separators, or
+spoken as digit words) and no security code the user gave (3-4 digits, said at the security
+code prompt or after "security code"/"CVV"/"CVC") may appear in any bot message or session
+attribute value. Choose codes that differ from the card's last four digits and its expiry.
+A turn whose Lambda response was invalid (`SimResult.error`, or `InvalidLambdaResponse` raised
+by the simulator, which ends the run) fails unless it expects `error`; so does a turn during
+which the bot logged a security event it does not list in `security_events`.
+
+    conversation = load_conversation("tests/conversations/happy_path.yaml")
+    report = run_conversation(conversation, make_simulator)   # make_simulator(conversation) -> simulator
+    print(format_report(report))
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import traceback
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.simulator.api import InvalidLambdaResponse, SimResult
+from bot.validation.spoken import spoken_to_digits
+
+InputMode = Literal["Text", "Speech", "DTMF"]
+ExpectedValue = str | int | None
+
+__all__ = [
+    "Conversation",
+    "ConversationFileError",
+    "ConversationReport",
+    "Expectation",
+    "Simulator",
+    "Turn",
+    "TurnRecord",
+    "card_numbers_in",
+    "check",
+    "format_report",
+    "leaks",
+    "load_conversation",
+    "run_conversation",
+    "security_codes_in",
+    "summarize",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# The file format
+# --------------------------------------------------------------------------------------------
+
+
+class ConversationFileError(ValueError):
+    """A conversation file cannot be read or does not follow the format."""
+
+
+def _compile(pattern: str | None) -> str | None:
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression ({exc})") from None
+    return pattern
+
+
+def _check_matchers(values: Mapping[str, ExpectedValue] | None) -> Mapping[str, ExpectedValue] | None:
+    for value in (values or {}).values():
+        if isinstance(value, str) and _is_regex(value):
+            _compile(value[1:-1])
+    return values
+
+
+def _is_regex(value: str) -> bool:
+    return len(value) >= 2 and value.startswith("/") and value.endswith("/")
+
+
+class Expectation(BaseModel):
+    """What one turn (or the end of the conversation) must look like. Only keys given are checked."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    intent: str | None = None
+    action: Literal["ElicitSlot", "ConfirmIntent", "Close", "ElicitIntent", "Delegate"] | None = None
+    slot: str | None = None
+    state: str | None = None
+    message: str | None = None
+    no_message: str | None = None
+    nlu_intent: str | None = None
+    attributes: dict[str, ExpectedValue] | None = None
+    slots: dict[str, ExpectedValue] | None = None
+    error: str | None = None
+    security_events: list[str] | None = None
+
+    _regex = field_validator("message", "no_message", "error")(_compile)
+    _matchers = field_validator("attributes", "slots")(_check_matchers)
+
+
+class Turn(BaseModel):
+    """One step: the user saying something, or the client tampering with its session attributes."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    user: str | None = None
+    input_mode: InputMode | None = None
+    expect: Expectation | None = None
+    forge_attributes: dict[str, str | None] | None = None
+    replace_attributes: dict[str, str] | None = None
+
+    @field_validator("user", mode="before")
+    @classmethod
+    def _text_only(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            kind = type(value).__name__
+            raise ValueError(f'must be text, but YAML read a {kind}: put it in quotes (user: "...")')
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Turn:
+        kinds = [
+            k for k in ("user", "forge_attributes", "replace_attributes") if getattr(self, k) is not None
+        ]
+        if len(kinds) != 1:
+            raise ValueError(
+                "a turn needs exactly one of user, forge_attributes, replace_attributes"
+                + (f" (got {', '.join(kinds)})" if kinds else "")
+            )
+        if self.user is None and (self.expect is not None or self.input_mode is not None):
+            raise ValueError("expect and input_mode belong to user turns, not to attribute forgeries")
+        return self
+
+
+class Conversation(BaseModel):
+    """A conversation file."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    input_mode: InputMode = "Text"
+    request_attributes: dict[str, str] = Field(default_factory=dict)
+    turns: list[Turn] = Field(min_length=1)
+    final: Expectation | None = None
+    _path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        """The file it was loaded from (None when built in code)."""
+        return self._path
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """SafeLoader where only true/false are booleans (YAML 1.2): `user: no` is the word "no"."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_conversation(path: str | Path) -> Conversation:
+    """Read and validate a conversation file.
+
+    Raises:
+        ConversationFileError: unreadable, not YAML, or not the format; the message names the
+            file and, for a bad turn, the turn number (1-based) and key.
+    """
+    path = Path(path)
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Yaml12Loader)  # noqa: S506 (safe)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConversationFileError(f"{path}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConversationFileError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise ConversationFileError(f"{path}: expected a mapping with name and turns at the top level")
+    try:
+        conversation = Conversation.model_validate(document)
+    except ValidationError as exc:
+        raise ConversationFileError(_describe(path, exc)) from None
+    conversation._path = path
+    return conversation
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        where = ""
+        if len(loc) >= 2 and loc[0] == "turns" and isinstance(loc[1], int):
+            where = f"turn {loc[1] + 1}"
+            loc = loc[2:]
+        key = ".".join(str(part) for part in loc)
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        message = message.removeprefix("Value error, ")
+        lines.append(": ".join(part for part in (where, key, message) if part))
+    count = len(lines)
+    head = f"{path}: {count} error{'s' if count > 1 else ''} in the conversation file"
+    return head + "".join(f"\n  {line}" for line in lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------------
+
+
+class Simulator(Protocol):
+    """What the runner needs from `bot.simulator.runtime.LexSimulator`."""
+
+    def say(self, text: str, *, input_mode: InputMode = "Text") -> SimResult: ...
+
+    @property
+    def state(self) -> dict[str, Any]: ...
+
+
+@dataclass(slots=True)
+class TurnRecord:
+    """One step of a run: what was said (or forged), what came back, what failed."""
+
+    number: int  # 1-based position in the file's turns
+    turn: Turn
+    input_mode: InputMode
+    result: SimResult | None = None
+    security_events: list[str] = field(default_factory=list)  # logged by the bot during this turn
+    failures: list[str] = field(default_factory=list)  # each "turn N: ..."
+
+
+@dataclass(slots=True)
+class ConversationReport:
+    conversation: Conversation
+    records: list[TurnRecord] = field(default_factory=list)
+    final_failures: list[str] = field(default_factory=list)
+    crash: str | None = None  # a traceback when running stopped on an exception
+    seconds: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.conversation.name
+
+    @property
+    def failures(self) -> list[str]:
+        found = [f for record in self.records for f in record.failures] + self.final_failures
+        return [*found, "the conversation crashed (see the traceback)"] if self.crash else found
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def run_conversation(
+    conversation: Conversation, make_simulator: Callable[[Conversation], Simulator]
+) -> ConversationReport:
+    """Play every turn on a fresh simulator and check it. Never raises for a failing bot: an
+    exception from the simulator or the handler is recorded in the report (`crash`)."""
+    started = time.perf_counter()
+    report = ConversationReport(conversation)
+    cards: set[str] = set()
+    codes: set[str] = set()
+    last: SimResult | None = None
+    try:
+        simulator = make_simulator(conversation)
+        for number, turn in enumerate(conversation.turns, start=1):
+            mode: InputMode = turn.input_mode or conversation.input_mode
+            record = TurnRecord(number, turn, mode)
+            report.records.append(record)
+            if turn.user is None:
+                _forge(simulator, turn)
+                continue
+            cards |= card_numbers_in(turn.user)
+            codes |= security_codes_in(
+                turn.user, asked=last is not None and last.slot_to_elicit == "SecurityCode"
+            )
+            prefix = f"turn {number}: "
+            expected = turn.expect or Expectation()
+            try:
+                with _SecurityEvents() as events:
+                    result = simulator.say(turn.user, input_mode=mode)
+            except InvalidLambdaResponse as exc:  # a simulator that raises instead of setting .error
+                record.security_events = events.kinds
+                if expected.error is None or not re.search(expected.error, str(exc)):
+                    record.failures.append(f"{prefix}invalid Lambda response: {exc} (the run stopped here)")
+                    break
+                continue
+            record.result = last = result
+            record.security_events = events.kinds
+            record.failures += [prefix + m for m in check(expected, result, events.kinds)]
+            record.failures += [prefix + m for m in leaks(result, cards, codes)]
+        else:
+            if conversation.final is not None:
+                if last is None:
+                    report.final_failures.append("final: no user turn to check")
+                else:
+                    final_events = (
+                        report.records[-1].security_events
+                        if "security_events" in conversation.final.model_fields_set
+                        else None
+                    )
+                    failures = check(conversation.final, last, final_events)
+                    report.final_failures += ["final: " + m for m in failures]
+    except Exception:
+        report.crash = traceback.format_exc()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _forge(simulator: Simulator, turn: Turn) -> None:
+    state = simulator.state
+    if turn.replace_attributes is not None:
+        state["sessionAttributes"] = dict(turn.replace_attributes)
+        return
+    attributes = dict(state.get("sessionAttributes") or {})
+    for key, value in (turn.forge_attributes or {}).items():
+        if value is None:
+            attributes.pop(key, None)
+        else:
+            attributes[key] = value
+    state["sessionAttributes"] = attributes
+
+
+def check(expected: Expectation, result: SimResult, security_events: Sequence[str] | None = ()) -> list[str]:
+    """Every way `result` differs from `expected`, as human sentences (empty: it matches).
+    `security_events` (what the bot logged during the turn) must be exactly the expected ones:
+    none, unless the expectation lists them (None: not checked)."""
+    failures: list[str] = []
+    given = expected.model_fields_set
+
+    def compare(key: str, what: str, actual: object) -> None:
+        if key in given and getattr(expected, key) != actual:
+            failures.append(f"expected {what} {_show(getattr(expected, key))}, got {_show(actual)}")
+
+    compare("intent", "intent", result.intent)
+    compare("action", "action", result.dialog_action)
+    compare("slot", "slot", result.slot_to_elicit)
+    compare("state", "intent state", result.intent_state)
+    compare("nlu_intent", "NLU intent", result.nlu_intent)
+    said = " ".join(result.messages)
+    if expected.message is not None and not re.search(expected.message, said):
+        failures.append(f"expected a message matching /{expected.message}/, got {_show(said)}")
+    if expected.no_message is not None and re.search(expected.no_message, said):
+        failures.append(f"expected no message matching /{expected.no_message}/, got {_show(said)}")
+    failures += _subset("attribute", expected.attributes, result.session_attributes)
+    failures += _subset("slot value", expected.slots, result.slots)
+    if expected.error is not None:
+        if result.error is None or not re.search(expected.error, result.error):
+            failures.append(f"expected an error matching /{expected.error}/, got {_show(result.error)}")
+    elif result.error is not None:
+        failures.append(f"invalid Lambda response: {result.error}")
+    wanted = expected.security_events or []
+    if security_events is not None and list(security_events) != wanted:
+        shown = ", ".join(security_events) or "none"
+        failures.append(f"expected security events {', '.join(wanted) or 'none'}, got {shown}")
+    return failures
+
+
+class _SecurityEvents(logging.Handler):
+    """Collects the `security_event` kinds the bot logs (bot.logs.security_event) while active."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.kinds: list[str] = []
+        self._logger = logging.getLogger("bot")
+        self._level = self._logger.level
+
+    def emit(self, record: logging.LogRecord) -> None:
+        kind = getattr(record, "security_event", None)
+        if kind is not None:
+            self.kinds.append(str(kind))
+
+    def __enter__(self) -> _SecurityEvents:
+        if self._logger.getEffectiveLevel() > logging.WARNING:
+            self._logger.setLevel(logging.WARNING)  # security events are warnings: never filter them out
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._level)
+
+
+def _subset(what: str, expected: Mapping[str, ExpectedValue] | None, actual: Mapping[str, Any]) -> list[str]:
+    failures = []
+    for key, want in (expected or {}).items():
+        got = actual.get(key)
+        if want is None:
+            if got is not None:
+                failures.append(f"expected {what} {key} to be absent, got {_show(got)}")
+        elif got is None:
+            failures.append(f"expected {what} {key}={_show(want)}, but it is absent")
+        elif isinstance(want, str) and _is_regex(want):
+            if not re.search(want[1:-1], str(got)):
+                failures.append(f"expected {what} {key} matching {want}, got {_show(got)}")
+        elif str(want) != str(got):
+            failures.append(f"expected {what} {key}={_show(want)}, got {_show(got)}")
+    return failures
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "none"
+    text = str(value)
+    return repr(text) if (" " in text or not text) else text
+
+
+# --------------------------------------------------------------------------------------------
+# Leak checks
+# --------------------------------------------------------------------------------------------
+
+_SEPARATOR = r"[\s.\-]"
+_NUMBER_TOKEN = re.compile(r"[\s,]+")
+_DIGIT_RUN = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d)*")
+# A number the user gave stands on its own: digits inside a word or a hex string such as a wallet
+# address ("0x5290840009852788...") are not a card number, even when a run of them passes Luhn.
+_STANDALONE_RUN = re.compile(rf"(?<![0-9A-Za-z])\d(?:{_SEPARATOR}{{0,3}}\d)*(?![0-9A-Za-z])")
+_REPEATS = frozenset({"double", "triple"})
+_CODE_LEAD = re.compile(
+    r"^\s*(?:(?:it's|it is|that's|the|my|security|code|cvv2?|cvc|is)\b[\s:,]*)+", re.IGNORECASE
+)
+_NAMED_CODE = re.compile(
+    r"\b(?:security code|cvv2?|cvc|code)\b\D{0,20}?(?<!\d)(\d{3,4})(?!\d)", re.IGNORECASE
+)
+
+
+def _ascii_digits(text: str) -> str:
+    """`text` with every Unicode decimal digit (full-width, Arabic-Indic...) written in ASCII."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def luhn_ok(digits: str) -> bool:
+    if not digits.isascii() or not digits.isdigit() or not digits.strip("0"):
+        return False
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        d = int(char)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _plausible_pan(digits: str) -> bool:
+    return 13 <= len(digits) <= 19 and luhn_ok(digits)
+
+
+def card_numbers_in(text: str) -> set[str]:
+    """Card numbers in something a user typed or said: 13-19 digit Luhn-valid runs, written with
+    or without spaces/dashes/dots, in any script's digits, or as spoken digit words."""
+    found: set[str] = set()
+    text = _ascii_digits(text)
+    for match in _STANDALONE_RUN.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if _plausible_pan(digits):
+            found.add(digits)
+        for part in re.split(r"\s+", match.group()):  # "4242424242424242 1239": each run on its own
+            if _plausible_pan(part_digits := re.sub(r"\D", "", part)):
+                found.add(part_digits)
+    group: list[str] = []
+    for token in [*_NUMBER_TOKEN.split(text), ""]:  # spoken: "four two four two ..."
+        word = token.lower().strip(".-#")
+        if word and (word.isdigit() or word in _REPEATS or spoken_to_digits(word) not in (None, "")):
+            group.append(word)
+            continue
+        spoken = spoken_to_digits(" ".join(group)) if group else None
+        if spoken and _plausible_pan(spoken):
+            found.add(spoken)
+        group = []
+    return found
+
+
+def security_codes_in(text: str, *, asked: bool) -> set[str]:
+    """Security codes in a user input: the whole answer to the security code prompt (`asked`),
+    or digits after "security code"/"CVV"/"CVC" anywhere. Only 3-4 digit codes count."""
+    found = {m.group(1) for m in _NAMED_CODE.finditer(_ascii_digits(text))}
+    if asked:
+        digits = spoken_to_digits(_CODE_LEAD.sub("", _ascii_digits(text)))
+        if digits and 3 <= len(digits) <= 4:
+            found.add(digits)
+    return found
+
+
+def leaks(result: SimResult, cards: set[str], codes: set[str]) -> list[str]:
+    """Card numbers or security codes from `cards`/`codes` found in what the bot returned."""
+    places = [(f"bot message {i + 1}", m) for i, m in enumerate(result.messages)]
+    places += [(f"session attribute {k}", v) for k, v in sorted(result.session_attributes.items())]
+    failures = []
+    for where, text in places:
+        runs = {re.sub(r"\D", "", run) for run in _DIGIT_RUN.findall(_ascii_digits(text))}
+        for card in sorted(cards):
+            if card in text or any(card in run for run in runs):
+                failures.append(f"LEAK: the card number ending {card[-4:]} appears in {where}")
+        for code in sorted(codes):
+            if re.search(rf"(?<![0-9A-Za-z]){code}(?![0-9A-Za-z])", _ascii_digits(text)):
+                failures.append(f"LEAK: the security code the user gave appears in {where}")
+    return failures
+
+
+# --------------------------------------------------------------------------------------------
+# Reporting
+# --------------------------------------------------------------------------------------------
+
+
+def format_report(report: ConversationReport, *, transcript: bool | None = None) -> str:
+    """`PASS name`, or `FAIL name` with every failure and the transcript, the failing turns
+    marked `>>`. `transcript=True` prints the transcript of a passing conversation too."""
+    conversation = report.conversation
+    where = f"  ({conversation.path})" if conversation.path else ""
+    lines = [f"PASS {report.name}" if report.passed else f"FAIL {report.name}{where}"]
+    if not report.passed:
+        lines += [f"  {failure}" for failure in report.failures]
+    if transcript or (transcript is None and not report.passed):
+        lines += _transcript(report)
+    if report.crash:
+        lines += ["  traceback:", *("    " + line for line in report.crash.rstrip().splitlines())]
+    return "\n".join(lines)
+
+
+def _transcript(report: ConversationReport) -> list[str]:
+    lines = ["  transcript:"]
+    for record in report.records:
+        mark = ">>" if record.failures else "  "
+        turn = record.turn
+        if turn.user is None:
+            verb, forged = (
+                ("replaces", turn.replace_attributes)
+                if turn.replace_attributes is not None
+                else ("forges", turn.forge_attributes or {})
+            )
+            lines.append(f"  {mark}{record.number:3d}  (client {verb} attributes: {_attrs(forged)})")
+            continue
+        mode = "" if record.input_mode == "Text" else f" [{record.input_mode}]"
+        lines.append(f"  {mark}{record.number:3d}  user: {turn.user}{mode}")
+        result = record.result
+        if result is None:
+            lines.append("         (no result: the run stopped here)")
+            continue
+        for message in result.messages or ["(no message)"]:
+            lines.append(f"         bot:  {message}")
+        state = " ".join(
+            str(part)
+            for part in (result.dialog_action, result.intent, result.slot_to_elicit, result.intent_state)
+            if part
+        )
+        nlu = f" · nlu {result.nlu_intent} {result.nlu_confidence or 0:.2f}" if result.nlu_intent else ""
+        lines.append(f"               [{state}{nlu}]")
+        if record.security_events:
+            lines.append(f"               security events: {', '.join(record.security_events)}")
+        if record.failures:
+            shown = {k: v for k, v in result.session_attributes.items() if k != "sig"}
+            lines.append(f"               attributes: {_attrs(shown)}")
+            lines += [f"         ✗ {failure.split(': ', 1)[-1]}" for failure in record.failures]
+    for failure in report.final_failures:
+        lines.append(f"  >> ✗ {failure}")
+    return lines
+
+
+def _attrs(attributes: Mapping[str, str | None]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in attributes.items()) or "{}"
+
+
+def summarize(reports: Sequence[ConversationReport]) -> str:
+    passed = sum(r.passed for r in reports)
+    return f"{passed} passed, {len(reports) - passed} failed"
