@@ -76,6 +76,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.redact import luhn_ok
 from bot.simulator.api import InvalidLambdaResponse, SimResult
 from bot.validation.spoken import spoken_to_digits
 
@@ -484,20 +485,14 @@ def _ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
-def luhn_ok(digits: str) -> bool:
-    if not digits.isascii() or not digits.isdigit() or not digits.strip("0"):
-        return False
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        d = int(char)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def _plausible_pan(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and luhn_ok(digits)
+    return (
+        13 <= len(digits) <= 19
+        and digits.isascii()
+        and digits.isdigit()
+        and bool(digits.strip("0"))
+        and luhn_ok(digits)
+    )
 
 
 def card_numbers_in(text: str) -> set[str]:

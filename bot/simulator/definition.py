@@ -133,7 +133,7 @@ class BotDefinition:
 # --- loading ----------------------------------------------------------------------------------------
 
 
-class _CfnLoader(yaml.SafeLoader):
+class CfnLoader(yaml.SafeLoader):
     """A SafeLoader that also reads CloudFormation's short tags (!Ref, !GetAtt, !Sub, !If, ...)."""
 
 
@@ -154,7 +154,7 @@ def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[st
     return {f"Fn::{suffix}": value}
 
 
-_CfnLoader.add_multi_constructor("!", _intrinsic)
+CfnLoader.add_multi_constructor("!", _intrinsic)
 
 _cache: dict[tuple[str, int], BotDefinition] = {}
 _cache_lock = threading.Lock()
@@ -180,7 +180,7 @@ def load_definition(path: str | os.PathLike[str] = "template.yaml") -> BotDefini
     if cached is not None:
         return cached
     try:
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
     except (OSError, yaml.YAMLError) as exc:
         raise BotDefinitionError(f"cannot read template {file}: {exc}") from exc
     definition = definition_from_template(data, source=str(file))

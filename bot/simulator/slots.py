@@ -19,6 +19,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.simulator.definition import LocaleDefinition, SlotTypeDefinition
+from bot.validation.expiry import MONTH_NAMES
+from bot.validation.spoken import DIGIT_WORDS
 
 ALPHANUMERIC = "AMAZON.AlphaNumeric"
 FIRST_NAME = "AMAZON.FirstName"
@@ -28,20 +30,6 @@ DATE = "AMAZON.Date"
 FREE_FORM = "AMAZON.FreeFormInput"
 REGEX_VALUE_LIMIT = 30  # Lex caps a regex-filtered AlphaNumeric value at 30 characters
 
-DIGIT_WORDS = {
-    "zero": "0",
-    "oh": "0",
-    "o": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-}
 _UNITS = {
     "zero": 0,
     "one": 1,
@@ -74,27 +62,7 @@ _TENS = {
     "eighty": 80,
     "ninety": 90,
 }
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+_MONTHS = MONTH_NAMES
 _REPEATS = {"double": 2, "triple": 3}
 _SPELL_SEPARATORS = re.compile(r"[\s,.\-]+")
 _NAME_WORD = r"[^\W\d_](?:[^\W\d_]|['’\-.])*"  # what an utterance's {FirstName} captures

@@ -23,7 +23,7 @@ _TOO_FAR = (
     f"Please check the expiration date on the card and say it as {_EXAMPLE}."
 )
 
-_MONTH_NAMES: dict[str, int] = {
+MONTH_NAMES: dict[str, int] = {
     name: number
     for number, names in enumerate(
         (
@@ -129,8 +129,8 @@ def _year(tokens: list[str]) -> int | None:
 
 
 def _month(token: str) -> int | None:
-    if token in _MONTH_NAMES:
-        return _MONTH_NAMES[token]
+    if token in MONTH_NAMES:
+        return MONTH_NAMES[token]
     if _DIGITS.fullmatch(token) and len(token) <= 2:
         return int(token)
     return _spoken_below_100([token])

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from bot.config import Settings
+from bot.simulator.definition import CfnLoader
 from bot.store.dynamodb import TTL_ATTRIBUTE
 from intents import ROUTER, SENSITIVE_SLOTS
 from intents import flow as intent_flow
@@ -51,31 +52,6 @@ WALLET_ADDRESS_LENGTH = 42
 
 
 # --- loading -----------------------------------------------------------------------------------
-
-
-class CfnLoader(yaml.SafeLoader):
-    """A SafeLoader that also reads CloudFormation's short tags (!Ref, !GetAtt, !Sub, !If, ...)."""
-
-
-def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    """`!Ref X` -> {"Ref": X}; `!GetAtt A.B` -> {"Fn::GetAtt": [A, B]}; `!Sub s` -> {"Fn::Sub": s}."""
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping(node, deep=True)
-    else:  # pragma: no cover - YAML has no other node kinds
-        raise TypeError(f"unexpected node {node!r}")
-    if suffix in ("Ref", "Condition"):
-        return {suffix: value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _intrinsic)
 
 
 @cache
