@@ -23,9 +23,6 @@ class Message:
     content: str
     content_type: ContentType = "PlainText"
 
-    def to_lex(self) -> dict[str, str]:
-        return {"contentType": self.content_type, "content": self.content}
-
 
 type Messages = str | Message | list[str | Message] | None
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.simulator.definition import LocaleDefinition, SlotTypeDefinition
 from bot.validation.expiry import MONTH_NAMES
-from bot.validation.spoken import DIGIT_WORDS
+from bot.validation.spoken import DIGIT_WORDS, TEEN_WORDS, TENS_WORDS
 
 ALPHANUMERIC = "AMAZON.AlphaNumeric"
 FIRST_NAME = "AMAZON.FirstName"
@@ -30,38 +30,8 @@ DATE = "AMAZON.Date"
 FREE_FORM = "AMAZON.FreeFormInput"
 REGEX_VALUE_LIMIT = 30  # Lex caps a regex-filtered AlphaNumeric value at 30 characters
 
-_UNITS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
+_UNITS = {w: int(d) for w, d in DIGIT_WORDS.items() if w not in ("oh", "o")} | TEEN_WORDS
+_TENS = TENS_WORDS
 _MONTHS = MONTH_NAMES
 _REPEATS = {"double": 2, "triple": 3}
 _SPELL_SEPARATORS = re.compile(r"[\s,.\-]+")

@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.validation.result import Invalid, Valid, Validation
+from bot.validation.spoken import DIGIT_WORDS, TEEN_WORDS, TENS_WORDS
 from bot.validation.types import Expiry
 
 if TYPE_CHECKING:
@@ -45,42 +46,9 @@ MONTH_NAMES: dict[str, int] = {
     for name in names
 }
 
-_UNITS = {
-    "zero": 0,
-    "oh": 0,
-    "o": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-}
-_TEENS = {
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
+_UNITS = {word: int(digit) for word, digit in DIGIT_WORDS.items()}  # zero/oh/o .. nine
+_TEENS = TEEN_WORDS
+_TENS = TENS_WORDS
 _ZEROES = ("zero", "oh", "o")
 _FILLERS = frozenset({"of", "the", "and"})
 

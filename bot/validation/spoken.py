@@ -20,6 +20,29 @@ DIGIT_WORDS: dict[str, str] = {
 }
 """Words that stand for one digit ("oh"/"o" are the spoken zero)."""
 
+TEEN_WORDS: dict[str, int] = {
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+TENS_WORDS: dict[str, int] = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+
 _REPEATS = {"double": 2, "triple": 3}
 _SEPARATORS = re.compile(r"[\s,.\-]+")
 _ASCII_DIGITS = frozenset("0123456789")
