@@ -10,7 +10,7 @@ PYTHON ?= python3.13
 PIP_TARGET_FLAGS = --platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
 	--only-binary=:all: --no-binary=luhn --no-deps
 
-.PHONY: build-FulfillmentFunction
+.PHONY: build-FulfillmentFunction build-SessionAdminFunction
 
 build-FulfillmentFunction:
 	test -n "$(ARTIFACTS_DIR)"
@@ -19,3 +19,7 @@ build-FulfillmentFunction:
 		--target "$(ARTIFACTS_DIR)" $(PIP_TARGET_FLAGS) -r requirements-lambda.txt
 	find "$(ARTIFACTS_DIR)" -type d -name __pycache__ -prune -exec rm -rf {} +
 	rm -rf "$(ARTIFACTS_DIR)/bin" "$(ARTIFACTS_DIR)/Crypto/SelfTest"  # console scripts; pycryptodome's own tests (1.8 MB)
+
+# The session admin function (handler bot.admin.handler) ships the same artifact: sam runs this
+# target with its own ARTIFACTS_DIR, and the prerequisite's recipe builds into it.
+build-SessionAdminFunction: build-FulfillmentFunction

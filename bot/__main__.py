@@ -4,6 +4,8 @@ demo                      play a complete payment conversation through the real 
 chat                      talk to the bot through the local Lex V2 simulator (template.yaml's NLU and dialog)
 invoke EVENT.json         run the handler on one event and print the response (Docker-free `sam local invoke`)
 test-conversations [FILE ...]  play conversation files and check every turn (default: tests/conversations)
+sessions COMMAND          stored sessions: list, list-all, show, delete, feedback, review, add, schema
+tables COMMAND            set up / maintain the store: create, backfill-ttl [--dry-run]
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     conversations.add_argument("-v", "--verbose", action="store_true", help="print passing transcripts too")
     conversations.add_argument("--show-logs", action="store_true", help="let the bot's log lines through")
 
+    from bot.cli import sessions as sessions_cli
+    from bot.cli import tables as tables_cli
+
+    sessions_cli.add_parser(commands)
+    tables_cli.add_parser(commands)
+
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -87,6 +95,14 @@ def _run(args: argparse.Namespace) -> int:
         from bot.cli.test_conversations import main as test_conversations
 
         return test_conversations(args.files, verbose=args.verbose, show_logs=args.show_logs)
+    if args.command == "sessions":
+        from bot.cli.sessions import run as run_sessions
+
+        return run_sessions(args)
+    if args.command == "tables":
+        from bot.cli.tables import run as run_tables
+
+        return run_tables(args)
     return 2
 
 

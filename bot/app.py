@@ -7,15 +7,17 @@ session, an unknown intent or a failing dependency all get a valid Lex response.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
-from bot import dialog
+from bot import dialog, history, metrics
 from bot.dialog import Message, Reply
 from bot.events import LexEvent
 from bot.identity import Identity, TokenVerifier
@@ -23,9 +25,17 @@ from bot.logs import security_event
 from bot.redact import redact
 from bot.router import Router
 from bot.security import sealing, signing
-from bot.session import BotSession
+from bot.session import BotSession, Status
 from bot.state import StateDecodeError, decode, encode, wire_fields
-from bot.store.base import SessionRecord, SessionStore, StoreUnavailable, VersionConflict
+from bot.store.base import (
+    MessageRecord,
+    ProfileRecord,
+    SessionRecord,
+    SessionStore,
+    StoreUnavailable,
+    VersionConflict,
+)
+from bot.store.layout import copy_record
 from bot.turn import Services, Turn
 
 log = logging.getLogger("bot.turn")
@@ -37,6 +47,35 @@ SORRY_BAD_REQUEST = (
     "Sorry, I couldn't process that request. "
     "You can say “make a payment” or “my wallet is” followed by the address."
 )
+
+
+PROFILE_EXTRA = "profile"  # SessionRecord.extra key: the session's server-side copy of the user's profile
+
+
+@dataclass(slots=True)
+class Restored:
+    """What a turn starts from: the trusted session and the store's view of it."""
+
+    session: BotSession
+    record: SessionRecord | None = None  # the live stored record, if any
+    history: list[MessageRecord] = field(default_factory=list)  # verified recent turns, oldest first
+    store_ok: bool = True  # False: the store did not answer; nothing may be decided or saved
+
+    @property
+    def version(self) -> int:
+        return self.record.version if self.record is not None else 0
+
+    @property
+    def owner(self) -> str | None:
+        return self.record.owner if self.record is not None else None
+
+
+@dataclass(slots=True)
+class Remembered:
+    """A verified user's profile as this turn sees it."""
+
+    data: dict[str, str]
+    loaded_now: bool  # read from the store this turn (a new session): refresh its TTL by writing it
 
 
 class App:
@@ -52,6 +91,9 @@ class App:
         session_ttl_seconds: int = 3600,
         clock: Callable[[], float] = time.time,
         verifier: TokenVerifier | None = None,
+        history_window: int = 10,
+        history_grace_seconds: int = 86400,
+        profile_ttl_seconds: int = 30 * 86400,
     ) -> None:
         self.router = router
         self.store = store
@@ -60,75 +102,171 @@ class App:
         self.session_ttl_seconds = session_ttl_seconds
         self.clock = clock
         self.verifier = verifier or TokenVerifier()
+        self.history_window = history_window
+        self.history_grace_seconds = history_grace_seconds
+        self.profile_ttl_seconds = profile_ttl_seconds
 
     # -- the turn -----------------------------------------------------------------------------
 
     def handle(self, raw_event: Any, context: Any = None) -> dict[str, Any]:
+        try:
+            return self._handle(raw_event)
+        finally:
+            metrics.flush()
+
+    def _handle(self, raw_event: Any) -> dict[str, Any]:
         started = time.perf_counter()
         try:
             event = LexEvent.model_validate(raw_event)
         except ValidationError as exc:
             return self._bad_event(exc)
+        sid = event.sessionId
         identity = self.verifier.identify(event.requestAttributes)
         if identity.status in ("invalid", "expired"):
-            log.warning("user token not accepted: %s", identity.reason, extra={"session_id": event.sessionId})
+            log.warning("user token not accepted: %s", identity.reason, extra={"session_id": sid})
         for _ in range(CONFLICT_RETRIES):
             now = self.clock()
-            session, version, store_ok, owner = self._restore(event, now)
-            refused = owner is not None and owner != identity.user_id
+            restored = self._restore(event, now)
+            refused = restored.owner is not None and restored.owner != identity.user_id
             if refused:  # someone else's session: a fresh, unsaved one; the owner's data is untouched
-                security_event("foreign_session", event.sessionId, identity=identity.status)
-                session = BotSession()
+                security_event("foreign_session", sid, identity=identity.status)
+                restored = Restored(BotSession())
+            session = restored.session
             before = session.model_copy()  # encoded only on the rare paths that answer with it
             turn = self._turn(event, session, now)
-            if not store_ok:  # without trusted state nothing may be decided or saved
-                return self._render(
-                    self._apology(turn, SORRY_LATER), event, self._sign(event.sessionId, encode(before))
-                )
+            if not restored.store_ok:  # without trusted state nothing may be decided or saved
+                return self._render(self._apology(turn, SORRY_LATER), event, self._sign(sid, encode(before)))
+            remembered = None if refused else self._remembered(identity.user_id, restored.record, now)
+            turn.user_id = identity.user_id
+            turn.remembered = None if remembered is None else dict(remembered.data)
+            turn.history = restored.history
+            sensitive = {k: v for k, v in turn.values.items() if k in self.sensitive_slots and v}
             reply, ok = self._run(turn)
             notice = _identity_notice(identity, refused)
             if notice:
                 reply.messages.insert(0, Message(notice))
             if not ok:  # the handler failed: answer with the last trusted state, persist nothing
-                return self._render(
-                    self._apology(turn, SORRY_RETRY), event, self._sign(event.sessionId, encode(before))
-                )
+                return self._render(self._apology(turn, SORRY_RETRY), event, self._sign(sid, encode(before)))
             session.turn += 1
             state = encode(session)
-            response = self._render(reply, event, self._sign(event.sessionId, state))
+            response = self._render(reply, event, self._sign(sid, state))
             if refused:
                 return response
             try:
-                self.store.put(
-                    SessionRecord(
-                        event.sessionId,
-                        state,
-                        expires_at=int(now) + self.session_ttl_seconds,
-                        owner=owner or identity.user_id,
-                    ),
-                    expected_version=version,
-                    now=int(now),
+                self._save(
+                    turn, reply, restored, remembered=remembered, state=state, sensitive=sensitive, now=now
                 )
             except VersionConflict:
-                log.info("concurrent update, retrying turn", extra={"session_id": event.sessionId})
+                log.info("concurrent update, retrying turn", extra={"session_id": sid})
+                metrics.add("StoreConflicts")
                 continue
             except StoreUnavailable as exc:
-                log.error("session store unavailable: %s", exc, extra={"session_id": event.sessionId})
-                return self._render(
-                    self._apology(turn, SORRY_LATER), event, self._sign(event.sessionId, encode(before))
-                )
+                log.error("session store unavailable: %s", exc, extra={"session_id": sid})
+                metrics.add("StoreUnavailable")
+                return self._render(self._apology(turn, SORRY_LATER), event, self._sign(sid, encode(before)))
+            self._measure(turn, before, restored, now)
             self._log_turn(turn, reply, started)
             return response
-        log.error("gave up after concurrent updates", extra={"session_id": event.sessionId})
-        return self._render(
-            self._apology(turn, SORRY_LATER), event, self._sign(event.sessionId, encode(before))
+        log.error("gave up after concurrent updates", extra={"session_id": sid})
+        return self._render(self._apology(turn, SORRY_LATER), event, self._sign(sid, encode(before)))
+
+    # -- persist ------------------------------------------------------------------------------
+
+    def _save(
+        self,
+        turn: Turn,
+        reply: Reply,
+        restored: Restored,
+        *,
+        remembered: Remembered | None,
+        state: dict[str, str],
+        sensitive: Mapping[str, str | None],
+        now: float,
+    ) -> None:
+        """One atomic write: the session record, this turn's history entry and, for a verified
+        user whose profile was read or changed this turn, the profile."""
+        sid = turn.session_id
+        base = restored.record
+        # Idle expiry from now; never shortened (operators may have retained a reviewed session).
+        expires_at = max(int(now) + self.session_ttl_seconds, base.expires_at if base is not None else 0)
+        index = base.message_count if base is not None else 0
+        action = turn.event.sessionState.dialogAction  # what Lex was eliciting when the user spoke
+        previous_slot = action.slotToElicit if action is not None and action.type == "ElicitSlot" else None
+        if previous_slot is None and restored.history:
+            previous_slot = restored.history[-1].slot
+        entry = history.new_entry(
+            self.services.keys.history[0],
+            session_id=sid,
+            index=index,
+            at_ms=int(now * 1000),
+            user=history.redact_utterance(
+                turn.event.inputTranscript, eliciting=previous_slot, sensitive_values=sensitive
+            ),
+            bot=[m.content for m in reply.messages],
+            intent=turn.intent_name,
+            source=turn.source.value,
+            slot=reply.slot_to_elicit,
+            expires_at=expires_at + self.history_grace_seconds,
         )
+        extra = dict(base.extra) if base is not None else {}
+        profile: ProfileRecord | None = None
+        if remembered is not None and turn.user_id is not None and turn.remembered is not None:
+            data = {
+                k: v for k, v in turn.remembered.items() if isinstance(k, str) and isinstance(v, str) and k
+            }
+            extra[PROFILE_EXTRA] = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+            if remembered.loaded_now or data != remembered.data:
+                profile = ProfileRecord(turn.user_id, data, expires_at=int(now) + self.profile_ttl_seconds)
+        if base is None:
+            record = SessionRecord(
+                sid, state, expires_at=expires_at, owner=turn.user_id, extra=extra, message_count=1
+            )
+        else:
+            record = copy_record(
+                base,
+                state=state,
+                expires_at=expires_at,
+                owner=base.owner or turn.user_id,
+                extra=extra,
+                message_count=index + 1,
+            )
+        self.store.save(
+            record, expected_version=restored.version, now=int(now), messages=[entry], profile=profile
+        )
+
+    def _remembered(self, user_id: str | None, record: SessionRecord | None, now: float) -> Remembered | None:
+        """The verified user's profile: the session's copy, else (first turn of a session) the
+        store's. None for anonymous users, or when the profile could not be read (then it is
+        neither used nor overwritten this turn)."""
+        if user_id is None:
+            return None
+        if record is not None and PROFILE_EXTRA in record.extra:
+            try:
+                data = json.loads(record.extra[PROFILE_EXTRA])
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
+                return Remembered(data, loaded_now=False)
+        try:
+            profile = self.store.get_profile(user_id, now=int(now))
+        except StoreUnavailable as exc:
+            log.warning("profile unavailable: %s", exc, extra={"user_known": True})
+            return None
+        return Remembered(dict(profile.data) if profile is not None else {}, loaded_now=True)
+
+    def _measure(self, turn: Turn, before: BotSession, restored: Restored, now: float) -> None:
+        metrics.add(
+            "Turns", intent=turn.intent_name if turn.intent_name in self.router.intent_names else "other"
+        )
+        if turn.session.status is Status.COMPLETED and before.status is not Status.COMPLETED:
+            started = restored.record.created_at if restored.record is not None else int(now)
+            metrics.add("SessionTurns", turn.session.turn, outcome="completed")
+            metrics.add("SessionSeconds", max(0, int(now) - started), unit="Seconds", outcome="completed")
 
     # -- parse and verify ---------------------------------------------------------------------
 
-    def _restore(self, event: LexEvent, now: float) -> tuple[BotSession, int, bool, str | None]:
-        """The trusted session (the store's copy, else correctly signed attributes, else a new one),
-        its version, whether the store answered, and the session's owner."""
+    def _restore(self, event: LexEvent, now: float) -> Restored:
+        """The trusted session: the store's copy, else correctly signed attributes, else a new one."""
         sid = event.sessionId
         known = wire_fields(BotSession)
         sent = {
@@ -142,20 +280,21 @@ class App:
                 "forged_session_attributes", sid, reason=_forgery_reason(sent), fields=sorted(sent)
             )
         try:
-            record = self.store.get(sid, now=int(now))
+            record, messages = self.store.load(sid, now=int(now), window=self.history_window)
         except StoreUnavailable as exc:
             log.error("session store unavailable: %s", exc, extra={"session_id": sid})
-            return self._from_attributes(sid, sent, signed), 0, False, None
+            return Restored(self._from_attributes(sid, sent, signed), store_ok=False)
         if record is None:
-            return self._from_attributes(sid, sent, signed), 0, True, None
+            return Restored(self._from_attributes(sid, sent, signed))
+        recent = history.verified(self.services.keys.history, sid, messages)
         try:
             trusted = decode(BotSession, record.state)
         except StateDecodeError as exc:
             log.error("stored session unreadable, starting over: %s", exc, extra={"session_id": sid})
-            return BotSession(), record.version, True, record.owner
+            return Restored(BotSession(), record, recent)
         if signed and {k: v for k, v in sent.items() if k != signing.SIGNATURE_KEY} != record.state:
             log.info("session attributes older than the store (retry or replay)", extra={"session_id": sid})
-        return trusted, record.version, True, record.owner
+        return Restored(trusted, record, recent)
 
     def _from_attributes(self, sid: str, sent: dict[str, str], signed: bool) -> BotSession:
         if not signed:

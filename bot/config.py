@@ -45,6 +45,10 @@ class Settings:
     user_token_jwks: str | None = None
     user_token_issuer: str | None = None
     user_token_audience: str | None = None
+    history_window: int = 10
+    history_grace_seconds: int = 86400
+    profile_ttl_seconds: int = 30 * 86400
+    review_retention_seconds: int = 30 * 86400
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -76,6 +80,10 @@ class Settings:
             user_token_jwks=e.get("USER_TOKEN_JWKS") or None,
             user_token_issuer=e.get("USER_TOKEN_ISSUER") or None,
             user_token_audience=e.get("USER_TOKEN_AUDIENCE") or None,
+            history_window=_int(e, "HISTORY_WINDOW", 10, minimum=1),
+            history_grace_seconds=_int(e, "HISTORY_GRACE_SECONDS", 86400, minimum=0),
+            profile_ttl_seconds=_int(e, "PROFILE_TTL_SECONDS", 30 * 86400, minimum=3600),
+            review_retention_seconds=_int(e, "REVIEW_RETENTION_SECONDS", 30 * 86400, minimum=3600),
         )
         settings.check()
         return settings

@@ -4,6 +4,7 @@ after `max_slot_attempts` instead of looping."""
 
 from __future__ import annotations
 
+from bot import metrics
 from bot.turn import Turn
 
 
@@ -11,6 +12,7 @@ def record_failure(turn: Turn, slot: str) -> bool:
     """Count a rejected value for `slot`. True when the attempts are used up."""
     attempts = dict(turn.session.attempts)
     attempts[slot] = attempts.get(slot, 0) + 1
+    metrics.add("ValidationFailures", slot=slot)
     turn.session.attempts = attempts
     return attempts[slot] >= turn.services.max_slot_attempts
 

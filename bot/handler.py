@@ -64,6 +64,9 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> App:
         "sensitive_slots": SENSITIVE_SLOTS,
         "session_ttl_seconds": settings.session_ttl_seconds,
         "verifier": verifier,
+        "history_window": settings.history_window,
+        "history_grace_seconds": settings.history_grace_seconds,
+        "profile_ttl_seconds": settings.profile_ttl_seconds,
     }
     arguments.update(overrides)
     return App(**arguments)

@@ -53,6 +53,9 @@ logger = logging.getLogger("bot")
 
 def security_event(kind: str, session_id: str, **fields: Any) -> None:
     """Log a security event (forged state, foreign session...). Fields must never hold card data."""
+    from bot import metrics
+
+    metrics.add("SecurityEvents", kind=kind)
     logger.warning(
         "security event: %s", kind, extra={"security_event": kind, "session_id": session_id, **fields}
     )

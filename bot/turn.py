@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from bot.payments.gateway import PaymentGateway
     from bot.security.keys import Keys
+    from bot.store.base import MessageRecord
 
 MAX_SLOT_TEXT = 1024  # Lex caps text input at 1024 characters; anything longer is not a slot value
 
@@ -44,6 +45,12 @@ class Turn:
     now: datetime
     values: dict[str, str | None]  # the current intent's slots, unsealed, as text
     other_intents: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    user_id: str | None = None  # the verified user (from a valid user_token), None when anonymous
+    # What is remembered about a verified user across sessions (wallet_address, cardholder_name,
+    # preferences). Server-side only; None for anonymous users. Handlers may change it: the App
+    # writes the profile in the same atomic write as the turn.
+    remembered: dict[str, str] | None = None
+    history: list[MessageRecord] = field(default_factory=list)  # recent verified turns, oldest first
 
     @property
     def intent_name(self) -> str:

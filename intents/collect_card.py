@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import dialog
+from bot import dialog, metrics
 from bot.dialog import Reply
 from bot.forms import clear_failures
 from bot.payments.gateway import CardRejected, GatewayMisconfigured, GatewayUnavailable
@@ -88,6 +88,7 @@ def _tokenize(turn: Turn, pan: Pan, expiry: Expiry, cvc: SecurityCode) -> Reply:
     try:
         token = turn.services.gateway.tokenize(pan, expiry, cvc, idempotency_key=key)
     except CardRejected as rejected:
+        metrics.add("Tokenizations", outcome=f"rejected_{rejected.problem.value}")
         explanation = say.CARD_PROBLEMS[rejected.problem.value]
         slot = rejected.problem.slot
         if slot is None:  # declined: start the card again
@@ -97,14 +98,17 @@ def _tokenize(turn: Turn, pan: Pan, expiry: Expiry, cvc: SecurityCode) -> Reply:
         turn.set_slot(slot, None)
         return flow.retry(turn, slot, explanation)
     except GatewayUnavailable:
+        metrics.add("Tokenizations", outcome="gateway_unavailable")
         log.warning("payment gateway unavailable during tokenization", extra={"session_id": turn.session_id})
         return dialog.elicit_slot(turn, "SecurityCode", say.GATEWAY_BUSY_TOKENIZE)
     except GatewayMisconfigured:
+        metrics.add("Tokenizations", outcome="gateway_misconfigured")
         log.exception("payment gateway misconfigured", extra={"session_id": turn.session_id})
         for card_slot in flow.CARD_SLOTS:
             turn.set_slot(card_slot, None)
         return dialog.close(turn, say.GATEWAY_DOWN, fulfilled=False)
 
+    metrics.add("Tokenizations", outcome="tokenized")
     s.payment_method_id = token.payment_method_id
     s.card_brand = token.brand
     s.card_last4 = token.last4

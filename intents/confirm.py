@@ -24,6 +24,7 @@ from intents import flow
 from intents import messages as say
 
 log = logging.getLogger("bot.intents.confirm")
+REMEMBER_NAME = "remember_name"  # profile preference: "yes" lets the bot keep the cardholder name
 
 
 def dialog_hook(turn: Turn) -> Reply:
@@ -78,6 +79,8 @@ def fulfillment_hook(turn: Turn) -> Reply:
 
     message = say.SAVED.format(brand=CardBrand(s.card_brand).display, last4=s.card_last4)
     log.info("card committed", extra={"session_id": turn.session_id})
+    if turn.remembered is not None and turn.remembered.get(REMEMBER_NAME) == "yes":
+        turn.remembered["cardholder_name"] = s.cardholder_name  # the user allowed it (a preference)
     # Collection data is no longer needed: keep only the ids the client receives.
     wallet, locale = s.wallet_address, s.locale
     s.start_over()

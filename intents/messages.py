@@ -46,6 +46,8 @@ GATEWAY_DOWN = "Sorry, I can't take card details right now. Please try again lat
 WALLET_SAVED = "Saved — your wallet {wallet} is on file."
 WALLET_UPDATED = "Updated — your wallet on file is now {wallet}."
 WALLET_ON_FILE = "Your wallet address on file is {wallet}."
+WALLET_REMEMBERED = "I have your wallet {wallet} on file — use it?"
+WALLET_REUSED = "Great — I'll use your wallet {wallet}."
 WALLET_NONE = "I don't have a wallet address for you yet. " + ASK_WALLET
 
 HELP = (

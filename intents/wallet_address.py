@@ -5,6 +5,13 @@
   user: what's my wallet address?          bot: Your wallet address on file is 0x5290…9EE7.
   user: change my wallet                   bot: What's your wallet address? ...
 
+A signed-in user's wallet is remembered across sessions (for 30 days after last use):
+
+  (a new session)
+  user: what's my wallet?                  bot: I have your wallet 0x5290…9EE7 on file — use it?
+  user: yes                                bot: Great — I'll use your wallet 0x5290…9EE7.
+  user: no                                 bot: What's your wallet address? ...
+
 The intent has one slot, so "read back" and "change" are told apart by the words used.
 A payment flow in progress resumes after the wallet is handled.
 """
@@ -39,6 +46,8 @@ def dialog_hook(turn: Turn) -> Reply:
             return flow.retry(turn, "WalletAddress", result.reason)
         changed = s.wallet_address is not None and s.wallet_address != result.value
         s.wallet_address = result.value
+        if turn.remembered is not None:  # a signed-in user: remember it for their next sessions
+            turn.remembered["wallet_address"] = result.value
         turn.set_slot("WalletAddress", result.value)
         clear_failures(turn, "WalletAddress")
         text = (say.WALLET_UPDATED if changed else say.WALLET_SAVED).format(wallet=mask_wallet(result.value))
@@ -47,9 +56,28 @@ def dialog_hook(turn: Turn) -> Reply:
     if s.wallet_address and not _CHANGE.search(turn.transcript):
         shown = mask_wallet(s.wallet_address) if turn.input_mode is not InputMode.TEXT else s.wallet_address
         return _done(turn, say.WALLET_ON_FILE.format(wallet=shown))
+    if remembered := _remembered_wallet(turn):
+        if turn.confirmation_state == "Confirmed":
+            s.wallet_address = remembered
+            turn.set_slot("WalletAddress", remembered)
+            return _done(turn, say.WALLET_REUSED.format(wallet=mask_wallet(remembered)))
+        if turn.confirmation_state == "Denied" or _CHANGE.search(turn.transcript):
+            return dialog.elicit_slot(turn, "WalletAddress", say.ASK_WALLET)
+        return dialog.confirm_intent(
+            turn, "WalletAddress", say.WALLET_REMEMBERED.format(wallet=mask_wallet(remembered))
+        )
     if not s.wallet_address and not _CHANGE.search(turn.transcript):
         return dialog.elicit_slot(turn, "WalletAddress", say.WALLET_NONE)
     return dialog.elicit_slot(turn, "WalletAddress", say.ASK_WALLET)
+
+
+def _remembered_wallet(turn: Turn) -> str | None:
+    """The wallet remembered from an earlier session of this signed-in user, if still valid."""
+    stored = (turn.remembered or {}).get("wallet_address")
+    if stored is None:
+        return None
+    result = validate_wallet_address(stored)
+    return None if isinstance(result, Invalid) else result.value
 
 
 def _done(turn: Turn, text: str) -> Reply:

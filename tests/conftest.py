@@ -24,6 +24,14 @@ TEST_SECRET = "test-secret-" + "k" * 40
 
 
 @pytest.fixture(autouse=True)
+def _no_pending_metrics() -> None:
+    """Metrics recorded by a test that never reaches App.handle (which flushes) stay in that test."""
+    from bot import metrics
+
+    metrics.discard()
+
+
+@pytest.fixture(autouse=True)
 def _no_lambda_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_LAMBDA_FUNCTION_NAME", "BOT_STORE", "PAYMENT_GATEWAY", "SIGNING_KEY_SECRET_ARN"):
         monkeypatch.delenv(name, raising=False)

@@ -32,6 +32,7 @@ class Keys:
     verifying: tuple[bytes, ...]  # signing key first, then previous keys
     sealing: tuple[bytes, ...]  # current first
     ids: bytes  # deterministic ids and idempotency keys
+    history: tuple[bytes, ...] = ()  # conversation-history entry MACs, current first
 
     @classmethod
     def from_secrets(cls, current: bytes, previous: tuple[bytes, ...] = ()) -> Keys:
@@ -43,6 +44,7 @@ class Keys:
             verifying=tuple(derive(m, "session-signing") for m in masters),
             sealing=tuple(derive(m, "slot-sealing") for m in masters),
             ids=derive(current, "ids"),
+            history=tuple(derive(m, "history-signing") for m in masters),
         )
 
 

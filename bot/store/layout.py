@@ -2,12 +2,20 @@
 
 One table holds several item kinds, told apart by their keys:
 
-    pk = SESSION#<session_id>   sk = STATE               the session record (this module's backends)
-    pk = SESSION#<session_id>   sk = MSG#<index:010d>    conversation history (later)
-    pk = USER#<user_id>         sk = PROFILE             user profiles (later)
+    pk = SESSION#<session_id>   sk = STATE               the session record
+    pk = SESSION#<session_id>   sk = MSG#<index:010d>    one recorded turn (conversation history)
+    pk = USER#<user_id>         sk = PROFILE             a verified user's remembered data
 
 Because "MSG#..." sorts before "STATE", one Query on a session's pk with ScanIndexForward=False
 returns STATE first and then the newest messages.
+
+Two sparse global secondary indexes list session records (STATE items only), never a Scan:
+
+    gsi1  gsi1pk = USER#<owner>      gsi1sk = <updated_at:012d>#<session_id>   sessions by user
+    gsi2  gsi2pk = DAY#<YYYY-MM-DD>  gsi2sk = <updated_at:012d>#<session_id>   sessions by time
+
+Both sort keys are the last activity, so a Query with ScanIndexForward=False is newest first;
+gsi2 is partitioned by UTC day of last activity (a time range is one Query per day).
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.store.base import SessionRecord
+    from bot.store.base import MessageRecord, ProfileRecord, SessionRecord
 
 SESSION_PREFIX = "SESSION#"
 USER_PREFIX = "USER#"
@@ -23,6 +31,10 @@ STATE_SK = "STATE"
 MSG_PREFIX = "MSG#"
 PROFILE_SK = "PROFILE"
 MSG_INDEX_WIDTH = 10
+DAY_PREFIX = "DAY#"
+GSI_USER = "gsi1"
+GSI_TIME = "gsi2"
+ACTIVITY_WIDTH = 12
 
 
 def session_pk(session_id: str) -> str:
@@ -43,6 +55,59 @@ def message_sk(index: int) -> str:
 
 def user_pk(user_id: str) -> str:
     return USER_PREFIX + user_id
+
+
+def activity_sk(updated_at: int, session_id: str) -> str:
+    """gsi1sk / gsi2sk: last activity, zero-padded so strings sort like numbers."""
+    return f"{updated_at:0{ACTIVITY_WIDTH}d}#{session_id}"
+
+
+def day_pk(epoch_seconds: int) -> str:
+    """gsi2pk: the UTC day of an instant."""
+    from datetime import UTC, datetime
+
+    return DAY_PREFIX + datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%d")
+
+
+def days_between(start: int, end: int) -> list[str]:
+    """gsi2pk values covering [start, end), newest day first."""
+    if end <= start:
+        return []
+    first = start - start % 86400
+    days: list[str] = []
+    day = (end - 1) - (end - 1) % 86400
+    while day >= first:
+        days.append(day_pk(day))
+        day -= 86400
+    return days
+
+
+def encode_cursor(payload: dict[str, Any]) -> str:
+    """An opaque listing cursor (url-safe base64 of compact JSON)."""
+    import base64
+    import json
+
+    raw = json.dumps({"v": 1, **payload}, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    """The payload of a cursor from `encode_cursor`; `InvalidCursor` for anything else."""
+    import base64
+    import binascii
+    import json
+
+    from bot.store.base import InvalidCursor
+
+    if not isinstance(cursor, str) or not cursor or len(cursor) > 4096:
+        raise InvalidCursor("invalid cursor")
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidCursor("invalid cursor") from None
+    if not isinstance(payload, dict) or payload.pop("v", None) != 1:
+        raise InvalidCursor("invalid cursor")
+    return payload
 
 
 def _check_map(name: str, value: object) -> None:
@@ -82,6 +147,54 @@ def copy_record(record: SessionRecord, **changes: Any) -> SessionRecord:
         "updated_at": record.updated_at,
         "owner": record.owner,
         "extra": dict(record.extra),
+        "created_at": record.created_at,
+        "message_count": record.message_count,
+        "title": record.title,
+        "feedback": record.feedback,
+        "review": record.review,
+        "has_feedback": record.has_feedback,
     }
     values.update(changes)
     return SessionRecord(**values)
+
+
+def _check_int(name: str, value: object, *, minimum: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise TypeError(f"{name} must be an int >= {minimum}")
+
+
+def check_message(message: MessageRecord, *, session_id: str) -> None:
+    """Reject messages every backend could not store identically."""
+    if message.session_id != session_id:
+        raise ValueError("MessageRecord.session_id must match its session record")
+    _check_int("MessageRecord.index", message.index)
+    message_sk(message.index)  # range check
+    _check_int("MessageRecord.at_ms", message.at_ms)
+    _check_int("MessageRecord.expires_at", message.expires_at)
+    if not isinstance(message.user, str):
+        raise TypeError("MessageRecord.user must be a str")
+    if not isinstance(message.bot, list) or not all(isinstance(m, str) for m in message.bot):
+        raise TypeError("MessageRecord.bot must be a list[str]")
+    for name in ("intent", "source", "slot"):
+        value = getattr(message, name)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise TypeError(f"MessageRecord.{name} must be a non-empty str or None")
+
+
+def check_profile(profile: ProfileRecord) -> None:
+    if not isinstance(profile.user_id, str) or not profile.user_id:
+        raise ValueError("ProfileRecord.user_id must be a non-empty str")
+    _check_int("ProfileRecord.expires_at", profile.expires_at)
+    _check_map("data", profile.data)
+
+
+def copy_message(message: MessageRecord, **changes: Any) -> MessageRecord:
+    from dataclasses import replace
+
+    return replace(message, bot=list(message.bot), **changes)
+
+
+def copy_profile(profile: ProfileRecord, **changes: Any) -> ProfileRecord:
+    from dataclasses import replace
+
+    return replace(profile, data=dict(profile.data), **changes)

@@ -171,3 +171,76 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ca
 @pytest.fixture
 def store(store_factory: Callable[[], SessionStore]) -> SessionStore:
     return store_factory()
+
+
+# -- helpers shared by the history, profile, listing and expiry contract tests --------------------
+
+if TYPE_CHECKING:
+    from bot.store.base import MessageRecord, SessionRecord
+
+T0 = 1_800_000_000  # 2027-01-15T08:00:00Z: explicit clocks, never the wall clock
+DAY = 86_400
+LONG_TTL = 30 * DAY
+
+
+def fresh_id(prefix: str = "s") -> str:
+    """A session id no other example uses (hypothesis reuses the function-scoped store)."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def make_record(session_id: str = "s-1", **changes: Any) -> SessionRecord:
+    """A session record as a turn would build it (owner user-1, 30-day expiry)."""
+    from bot.store.base import SessionRecord
+
+    values: dict[str, Any] = {
+        "session_id": session_id,
+        "state": {"step": "start"},
+        "expires_at": T0 + LONG_TTL,
+        "owner": "user-1",
+    }
+    values.update(changes)
+    return SessionRecord(**values)
+
+
+def make_message(session_id: str, index: int, **changes: Any) -> MessageRecord:
+    """One recorded turn with every field set (slot None, feedback None)."""
+    from bot.store.base import MessageRecord
+
+    values: dict[str, Any] = {
+        "session_id": session_id,
+        "index": index,
+        "at_ms": T0 * 1000 + index,
+        "user": f"user says {index}",
+        "bot": [f"bot says {index}", "second line"],
+        "intent": "CollectName",
+        "source": "DialogCodeHook",
+        "slot": None,
+        "signature": f"sig-{index}",
+        "expires_at": T0 + LONG_TTL,
+    }
+    values.update(changes)
+    return MessageRecord(**values)
+
+
+def start_session(
+    store: SessionStore, session_id: str = "s-1", *, now: int = T0, count: int = 0, **changes: Any
+) -> SessionRecord:
+    """A new session (expected_version 0) saved with messages 0..count-1 expiring with it."""
+    record = make_record(session_id, message_count=count, **changes)
+    messages = [make_message(session_id, i, expires_at=record.expires_at) for i in range(count)]
+    return store.save(record, expected_version=0, now=now, messages=messages)
+
+
+def add_turn(store: SessionStore, session_id: str, *, now: int, **message_changes: Any) -> SessionRecord:
+    """One turn: load, then save the record forward with one new message at index message_count."""
+    from bot.store.layout import copy_record
+
+    record, _ = store.load(session_id, now=now, window=0)
+    assert record is not None
+    message = make_message(session_id, record.message_count, **message_changes)
+    return store.save(
+        copy_record(record, message_count=record.message_count + 1),
+        expected_version=record.version,
+        now=now,
+        messages=[message],
+    )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bot.store import SessionRecord, VersionConflict
+from bot.store.base import Feedback, Review
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,7 +37,7 @@ def test_get_absent_is_none(store: SessionStore) -> None:
 def test_put_new_stores_version_1(store: SessionStore) -> None:
     stored = store.put(record(), expected_version=0, now=NOW)
 
-    assert stored == record(version=1, updated_at=NOW)
+    assert stored == record(version=1, updated_at=NOW, created_at=NOW)
     assert store.get("s-1", now=NOW + 1) == stored
 
 
@@ -172,10 +173,10 @@ def test_sessions_are_independent(store: SessionStore) -> None:
 
 
 def test_delete_is_idempotent(store: SessionStore) -> None:
-    store.delete("s-1")  # absent: fine
+    assert store.delete("s-1") == 0  # absent: fine
     store.put(record(), expected_version=0, now=NOW)
-    store.delete("s-1")
-    store.delete("s-1")
+    assert store.delete("s-1") == 1  # the record (no messages)
+    assert store.delete("s-1") == 0
 
     assert store.get("s-1", now=NOW) is None
     assert store.put(record(), expected_version=0, now=NOW).version == 1
@@ -184,7 +185,7 @@ def test_delete_is_idempotent(store: SessionStore) -> None:
 def test_returned_records_are_not_aliased(store: SessionStore) -> None:
     given = record()
     stored = store.put(given, expected_version=0, now=NOW)
-    expected = record(version=1, updated_at=NOW)
+    expected = record(version=1, updated_at=NOW, created_at=NOW)
 
     given.state["step"] = "mutated input"
     given.extra["x"] = "y"
@@ -197,6 +198,62 @@ def test_returned_records_are_not_aliased(store: SessionStore) -> None:
     loaded.state.clear()
     loaded.version = 99
     assert store.get("s-1", now=NOW) == expected
+
+
+def test_put_ignores_created_at_on_a_new_record_and_keeps_the_callers_afterwards(store: SessionStore) -> None:
+    first = store.put(record(created_at=5), expected_version=0, now=NOW)
+    second = store.put(first, expected_version=1, now=NOW + 10)
+
+    assert (first.created_at, second.created_at, second.updated_at) == (NOW, NOW, NOW + 10)
+    assert store.get("s-1", now=NOW + 11) == second
+
+
+def test_bookkeeping_and_admin_fields_round_trip(store: SessionStore) -> None:
+    first = store.put(record(), expected_version=0, now=NOW)
+    changed = record(
+        version=first.version,
+        created_at=first.created_at,
+        message_count=12,
+        title="Card payment — Zoë",
+        feedback=Feedback("down", "too many questions 😕", at=NOW + 3),
+        review=Review("ops-ünï", "needs-fix", notes="line 1\nline 2", at=NOW + 4),
+        has_feedback=True,
+    )
+
+    stored = store.put(changed, expected_version=1, now=NOW + 5)
+
+    expected = record(
+        version=2,
+        updated_at=NOW + 5,
+        created_at=NOW,
+        message_count=12,
+        title="Card payment — Zoë",
+        feedback=Feedback("down", "too many questions 😕", at=NOW + 3),
+        review=Review("ops-ünï", "needs-fix", notes="line 1\nline 2", at=NOW + 4),
+        has_feedback=True,
+    )
+    assert stored == expected
+    assert store.get("s-1", now=NOW + 6) == expected
+    assert store.load("s-1", now=NOW + 6, window=3) == (expected, [])
+
+
+@pytest.mark.parametrize(
+    ("feedback", "review"),
+    [
+        pytest.param(Feedback("up"), None, id="feedback-defaults"),
+        pytest.param(None, Review("r", "v"), id="review-defaults"),
+        pytest.param(Feedback("up", "", at=0), Review("r", "", notes="", at=0), id="empty-strings"),
+    ],
+)
+def test_admin_fields_with_defaults_round_trip(
+    store: SessionStore, feedback: Feedback | None, review: Review | None
+) -> None:
+    stored = store.put(record(feedback=feedback, review=review, title=""), expected_version=0, now=NOW)
+
+    loaded = store.get("s-1", now=NOW)
+    assert loaded == stored
+    assert loaded is not None
+    assert (loaded.feedback, loaded.review, loaded.title) == (feedback, review, "")
 
 
 def test_put_does_not_modify_its_argument(store: SessionStore) -> None:

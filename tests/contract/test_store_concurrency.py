@@ -16,6 +16,8 @@ from bot.store import SessionRecord, VersionConflict
 from .conftest import new_client
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.store import SessionStore
 
 THREADS = 8
@@ -167,3 +169,91 @@ def test_memory_store_threads(kind: str) -> None:
     store = make_store(kind)
     run_threads([store] * THREADS)
     assert_total(store, THREADS * INCREMENTS)
+
+
+# -- history: concurrent turns each append one message --------------------------------------------
+
+HISTORY_SESSION = "history"
+# (threads, turns per thread) per backend: moto serves one request at a time (~3-4 ms each)
+HISTORY_LOAD = {"memory": (8, 10), "sqlite": (8, 10), "dynamodb-server": (4, 6)}
+
+
+def append_turns(store: SessionStore, worker: int, turns: int) -> int:
+    """`turns` turns: load, then save the record with one new message at index message_count.
+
+    Retries on VersionConflict; returns how many conflicts were retried.
+    """
+    from bot.store.base import MessageRecord
+    from bot.store.layout import copy_record
+
+    conflicts = 0
+    for turn in range(turns):
+        while True:
+            current, _ = store.load(HISTORY_SESSION, now=NOW, window=2)
+            if current is None:
+                current = SessionRecord(HISTORY_SESSION, state={}, expires_at=NOW + 3600)
+            count = current.message_count
+            message = MessageRecord(
+                HISTORY_SESSION,
+                index=count,
+                at_ms=NOW * 1000 + count,
+                user=f"w{worker}-t{turn}",
+                bot=[f"reply to w{worker}-t{turn}"],
+                expires_at=NOW + 3600,
+            )
+            try:
+                store.save(
+                    copy_record(current, state={"last": f"w{worker}-t{turn}"}, message_count=count + 1),
+                    expected_version=current.version,
+                    now=NOW,
+                    messages=[message],
+                )
+            except VersionConflict:
+                conflicts += 1
+                continue
+            break
+    return conflicts
+
+
+@pytest.mark.parametrize("store_factory", list(HISTORY_LOAD), indirect=True)
+def test_concurrent_turns_append_every_message_exactly_once(
+    request: pytest.FixtureRequest, store_factory: Callable[[], SessionStore]
+) -> None:
+    threads, turns = HISTORY_LOAD[request.node.callspec.params["store_factory"]]
+    # Stores (and their clients) are built here, in the main thread; each worker owns one.
+    stores = [store_factory() for _ in range(threads)]
+    barrier = threading.Barrier(threads)
+    conflicts: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker(number: int, store: SessionStore) -> None:
+        try:
+            barrier.wait()
+            conflicts.append(append_turns(store, number, turns))
+        except BaseException as exc:  # surfaced in the main thread
+            errors.append(exc)
+
+    workers = [threading.Thread(target=worker, args=(n, s)) for n, s in enumerate(stores)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in workers)
+    assert errors == []
+
+    total = threads * turns
+    record, window = stores[0].load(HISTORY_SESSION, now=NOW, window=total + 5)
+    assert record is not None
+    assert (record.message_count, record.version) == (total, total)
+    assert [m.index for m in window] == list(range(total))
+    assert stores[0].messages(HISTORY_SESSION, now=NOW, limit=total + 5) == window
+    # every turn landed exactly once: no lost update, no duplicate
+    assert sorted(m.user for m in window) == sorted(
+        f"w{w}-t{t}" for w in range(threads) for t in range(turns)
+    )
+    # and each worker's turns are in its own order
+    for w in range(threads):
+        mine = [m.user for m in window if m.user.startswith(f"w{w}-")]
+        assert mine == [f"w{w}-t{t}" for t in range(turns)]
+    if threads > 1 and request.node.callspec.params["store_factory"] != "memory":
+        assert sum(conflicts) > 0  # the writers really did race

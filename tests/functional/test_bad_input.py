@@ -15,7 +15,7 @@ from bot.app import SORRY_LATER, SORRY_RETRY, App
 from bot.events import InvocationSource
 from bot.handler import build_app
 from bot.router import Router
-from bot.store.base import SessionRecord, StoreUnavailable
+from bot.store.base import MessageRecord, SessionRecord, StoreUnavailable
 from bot.store.memory import MemoryStore
 from bot.testing import LexTestClient
 from intents import ROUTER, collect_card, fallback
@@ -142,15 +142,17 @@ class FlakyStore(MemoryStore):
         self.fail_puts = False
         self.fail_gets = False
 
-    def get(self, session_id: str, *, now: int) -> SessionRecord | None:
+    def load(
+        self, session_id: str, *, now: int, window: int
+    ) -> tuple[SessionRecord | None, list[MessageRecord]]:
         if self.fail_gets:
             raise StoreUnavailable("throttled")
-        return super().get(session_id, now=now)
+        return super().load(session_id, now=now, window=window)
 
-    def put(self, record: SessionRecord, *, expected_version: int, now: int) -> SessionRecord:
+    def save(self, record: SessionRecord, *, expected_version: int, now: int, **rest: Any) -> SessionRecord:
         if self.fail_puts:
             raise StoreUnavailable("throttled")
-        return super().put(record, expected_version=expected_version, now=now)
+        return super().save(record, expected_version=expected_version, now=now, **rest)
 
 
 @pytest.mark.parametrize("failing", ["fail_puts", "fail_gets"])
@@ -173,13 +175,15 @@ def test_concurrent_update_is_retried_not_lost(settings: Any) -> None:
     class RacingStore(MemoryStore):
         raced = False
 
-        def put(self, record: SessionRecord, *, expected_version: int, now: int) -> SessionRecord:
+        def save(
+            self, record: SessionRecord, *, expected_version: int, now: int, **rest: Any
+        ) -> SessionRecord:
             if not self.raced and expected_version > 0:  # another turn lands first, once
                 self.raced = True
                 current = super().get(record.session_id, now=now)
                 assert current is not None
                 super().put(current, expected_version=current.version, now=now)
-            return super().put(record, expected_version=expected_version, now=now)
+            return super().save(record, expected_version=expected_version, now=now, **rest)
 
     store = RacingStore()
     client = LexTestClient(checked(build_app(settings, store=store).handle))

@@ -24,6 +24,7 @@ import yaml
 from bot.config import Settings
 from bot.simulator.definition import CfnLoader
 from bot.store.dynamodb import TTL_ATTRIBUTE
+from bot.store.layout import GSI_TIME, GSI_USER, STATE_SK, activity_sk, day_pk, session_pk, user_pk
 from intents import ROUTER, SENSITIVE_SLOTS
 from intents import flow as intent_flow
 from intents import messages as intent_messages
@@ -630,6 +631,18 @@ def test_stored_sessions_outlive_the_lex_session() -> None:
 # --- table ------------------------------------------------------------------------------------
 
 
+def _index_shape(index: dict[str, Any]) -> tuple[frozenset[tuple[str, str]], str]:
+    keys = frozenset((k["AttributeName"], k["KeyType"]) for k in index["KeySchema"])
+    return keys, index["Projection"]["ProjectionType"]
+
+
+# The index layout of bot/store/layout.py: sessions by user (gsi1) and by day of activity (gsi2).
+STORE_INDEXES = {
+    GSI_USER: (frozenset({("gsi1pk", "HASH"), ("gsi1sk", "RANGE")}), "ALL"),
+    GSI_TIME: (frozenset({("gsi2pk", "HASH"), ("gsi2sk", "RANGE")}), "ALL"),
+}
+
+
 def test_session_table_matches_the_store_layout() -> None:
     props = resources()["SessionTable"]["Properties"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -638,16 +651,64 @@ def test_session_table_matches_the_store_layout() -> None:
         ("sk", "RANGE"),
     }
     types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-    assert types == {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"}
+    assert types == {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S", "gsi2pk": "S", "gsi2sk": "S"}
     assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
-    (gsi,) = props["GlobalSecondaryIndexes"]
-    assert gsi["IndexName"] == "gsi1"
-    assert {(k["AttributeName"], k["KeyType"]) for k in gsi["KeySchema"]} == {
-        ("gsi1pk", "HASH"),
-        ("gsi1sk", "RANGE"),
-    }
-    assert gsi["Projection"] == {"ProjectionType": "ALL"}
+    indexes = {g["IndexName"]: _index_shape(g) for g in props["GlobalSecondaryIndexes"]}
+    assert indexes == STORE_INDEXES
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+@pytest.fixture
+def fake_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_session_table_is_the_table_the_store_creates_and_writes(fake_aws: None) -> None:
+    """The template's table = `bot.store.dynamodb.create_table`'s, and a stored session record
+    carries the key attributes of both indexes, typed as the template declares them."""
+    from moto import mock_aws
+
+    from bot.store.base import SessionRecord
+    from bot.store.dynamodb import DynamoDBStore, create_table
+
+    props = resources()["SessionTable"]["Properties"]
+    declared = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    with mock_aws():
+        import boto3
+
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_table(client, "layout-check")
+        table = client.describe_table(TableName="layout-check")["Table"]
+        created = {g["IndexName"]: _index_shape(g) for g in table["GlobalSecondaryIndexes"]}
+        assert created == {g["IndexName"]: _index_shape(g) for g in props["GlobalSecondaryIndexes"]}
+        assert {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]} == declared
+
+        now = 1_741_608_000
+        store = DynamoDBStore("layout-check", client=client)
+        store.put(
+            SessionRecord(session_id="s-1", state={}, owner="alice", expires_at=now + 60),
+            expected_version=0,
+            now=now,
+        )
+        item = client.get_item(
+            TableName="layout-check", Key={"pk": {"S": session_pk("s-1")}, "sk": {"S": STATE_SK}}
+        )["Item"]
+    for name, attribute_type in declared.items():
+        assert set(item[name]) == {attribute_type}, name
+    assert item["gsi1pk"]["S"] == user_pk("alice")
+    assert item["gsi2pk"]["S"] == day_pk(now)
+    assert item["gsi1sk"]["S"] == item["gsi2sk"]["S"] == activity_sk(now, "s-1")
+    assert set(item[TTL_ATTRIBUTE]) == {"N"}
 
 
 def test_session_table_is_encrypted_with_a_rotating_cmk_and_protected_in_prod() -> None:
@@ -662,6 +723,144 @@ def test_session_table_is_encrypted_with_a_rotating_cmk_and_protected_in_prod() 
     condition, if_true, if_false = props["DeletionProtectionEnabled"]["Fn::If"]
     assert (if_true, if_false) == (True, False)
     assert template()["Conditions"][condition] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
+
+
+# --- session admin function --------------------------------------------------------------------
+
+ADMIN = "SessionAdminFunction"
+ADMIN_TABLE_ACTIONS = {
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+}
+
+
+def admin_role() -> tuple[str, list[dict[str, Any]]]:
+    role = resources()[ADMIN]["Properties"]["Role"]
+    name = str(as_list(role["Fn::GetAtt"])[0])
+    props = resources()[name]["Properties"]
+    statements = [s for p in props["Policies"] for s in as_list(p["PolicyDocument"]["Statement"])]
+    return name, statements
+
+
+def settings_variables() -> set[str]:
+    """Every environment variable `Settings.from_env` reads (e.get("X"), _int(e, "X", ...))."""
+    tree = ast.parse((ROOT / "bot" / "config.py").read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        is_get = isinstance(func, ast.Attribute) and func.attr == "get"
+        is_int = isinstance(func, ast.Name) and func.id == "_int"
+        args = node.args[1:] if is_int else node.args if is_get else []
+        if args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
+            names.add(args[0].value)
+    return names
+
+
+def test_admin_function_runtime_handler_and_build() -> None:
+    function = resources()[ADMIN]
+    props = function["Properties"]
+    assert props["Handler"] == "bot.admin.handler.lambda_handler"
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    module, attribute = props["Handler"].rsplit(".", 1)
+    assert callable(getattr(importlib.import_module(module), attribute))
+    assert refers_to(props["Role"], "SessionAdminFunctionRole")
+    assert function["Metadata"]["BuildMethod"] == "makefile"
+    assert props["CodeUri"] == resources()["FulfillmentFunction"]["Properties"]["CodeUri"]
+
+
+def test_every_makefile_function_has_a_build_target() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for name, function in of_type("AWS::Serverless::Function").items():
+        if function.get("Metadata", {}).get("BuildMethod") == "makefile":
+            assert re.search(rf"^build-{name}:", makefile, re.MULTILINE), f"Makefile lacks build-{name}"
+
+
+def test_admin_role_is_least_privilege() -> None:
+    role_name, statements = admin_role()
+    assume = resources()[role_name]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in as_list(assume)] == [{"Service": "lambda.amazonaws.com"}]
+    actions = [str(a) for s in statements for a in as_list(s["Action"])]
+    assert not [a for a in actions if "*" in a], actions
+    assert not [a for a in actions if a.lower().startswith(("lex", "lambda:"))], actions
+    assert not [a for a in actions if fnmatch.fnmatchcase("dynamodb:scan", a.lower())]
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert "*" not in as_list(statement["Resource"]), statement
+    table_actions = {a for a in actions if a.startswith("dynamodb:")}
+    assert table_actions == ADMIN_TABLE_ACTIONS
+    (table_statement,) = [
+        s for s in statements if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
+    ]
+    resources_ = as_list(table_statement["Resource"])
+    assert len(resources_) == 2
+    assert all(refers_to(r, "SessionTable") for r in resources_)
+    (secret_statement,) = [s for s in statements if any("secretsmanager" in a for a in as_list(s["Action"]))]
+    assert as_list(secret_statement["Action"]) == ["secretsmanager:GetSecretValue"]
+    assert as_list(secret_statement["Resource"]) == [{"Ref": "SigningKeySecretArn"}]  # no Stripe secret
+    (kms_statement,) = [s for s in statements if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+    assert "kms:ViaService" in kms_statement["Condition"]["StringEquals"]
+    (logs_statement,) = [s for s in statements if any(a.startswith("logs:") for a in as_list(s["Action"]))]
+    assert refers_to(logs_statement["Resource"], "SessionAdminLogGroup")
+
+
+def test_admin_function_is_not_invokable_by_lex() -> None:
+    for name, permission in of_type("AWS::Lambda::Permission").items():
+        assert not refers_to(permission["Properties"]["FunctionName"], ADMIN), name
+    assert "lexv2" not in str(resources()[ADMIN]).lower()
+    assert "Events" not in resources()[ADMIN]["Properties"]  # no API, schedule or other trigger
+
+
+def test_admin_function_logs_to_its_own_encrypted_group() -> None:
+    props = resources()[ADMIN]["Properties"]
+    assert refers_to(props["LoggingConfig"]["LogGroup"], "SessionAdminLogGroup")
+    group = resources()["SessionAdminLogGroup"]["Properties"]
+    assert sub_text(group["LogGroupName"]) == "/aws/lambda/${AWS::StackName}-session-admin"
+    assert refers_to(group["KmsKeyId"], "BotDataKey")
+
+
+def test_the_key_lets_logs_encrypt_every_log_group() -> None:
+    statements = resources()["BotDataKey"]["Properties"]["KeyPolicy"]["Statement"]
+    (logs,) = [s for s in statements if s.get("Sid") == "AllowCloudWatchLogsForThisStack"]
+    allowed = {sub_text(arn) for arn in logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]}
+    prefix = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+    for name, group in of_type("AWS::Logs::LogGroup").items():
+        if "KmsKeyId" in group["Properties"]:
+            assert prefix + sub_text(group["Properties"]["LogGroupName"]) in allowed, name
+
+
+def test_admin_function_environment_is_read_by_settings() -> None:
+    variables = resources()[ADMIN]["Properties"]["Environment"]["Variables"]
+    assert set(variables) <= settings_variables(), set(variables) - settings_variables()
+    for name, value in variables.items():
+        if SECRET_NAME.search(name):
+            assert value.get("Ref") in parameters(), f"{name} must come from a parameter"
+    assert not {"STRIPE_SECRET_ARN", "PAYMENT_GATEWAY", "STRIPE_API_KEY"} & set(variables)
+
+
+def test_admin_function_environment_satisfies_the_admin_settings() -> None:
+    from bot.admin.factory import admin_settings
+    from bot.config import ConfigError
+
+    variables = resources()[ADMIN]["Properties"]["Environment"]["Variables"]
+    env = {name: _resolve(value) for name, value in variables.items()}
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "session-admin"
+    settings = admin_settings(env)  # raises ConfigError on anything the admin Lambda refuses
+    assert settings.in_lambda
+    assert settings.store == "dynamodb"
+    assert settings.session_table == "resolved-SessionTable"
+    assert settings.signing_secret_arn
+    assert settings.session_ttl_seconds == int(parameters()["SessionTtlSeconds"]["Default"])
+    assert settings.review_retention_seconds == int(parameters()["ReviewRetentionSeconds"]["Default"])
+    with pytest.raises(ConfigError, match="STRIPE_SECRET_ARN"):  # the bot's own checks still apply to the bot
+        Settings.from_env(env)
 
 
 # --- build inputs -----------------------------------------------------------------------------

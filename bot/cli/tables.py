@@ -1,0 +1,142 @@
+"""`python -m bot tables <command>`: set up and maintain the session store (operator tools).
+
+create                 DynamoDB: create SESSION_TABLE with gsi1/gsi2 and TTL on expires_at, or add
+                       what an existing table lacks (idempotent). SQLite: create the schema.
+backfill-ttl [--dry-run]
+                       give every item without an expiry one (sessions/messages: last activity +
+                       SESSION_TTL_SECONDS, profiles: last update + PROFILE_TTL_SECONDS). Reads the
+                       whole table (on DynamoDB: a Scan), so run it with --dry-run first.
+
+Both use the bot's settings (BOT_STORE, BOT_SQLITE_PATH, SESSION_TABLE, DYNAMODB_ENDPOINT_URL,
+AWS_REGION). Exit codes: 0 ok, 2 invalid settings, 3 store unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any, TextIO
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+EXIT_UNAVAILABLE = 3
+
+
+def add_parser(commands: Any) -> None:
+    """Register `tables` and its subcommands on the top-level subparsers."""
+    tables = commands.add_parser(
+        "tables",
+        help="create the session table / schema, backfill missing TTLs",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = tables.add_subparsers(dest="tables_command", required=True, metavar="COMMAND")
+    sub.add_parser("create", help="create the table (DynamoDB) or schema (SQLite); idempotent")
+    backfill = sub.add_parser("backfill-ttl", help="give items without an expiry one (reads the whole table)")
+    backfill.add_argument("--dry-run", action="store_true", help="only count what would be updated")
+
+
+def run(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
+    """Run one `tables` subcommand; returns the exit code."""
+    from bot.config import ConfigError, Settings
+    from bot.store.base import StoreUnavailable
+
+    out = stdout or sys.stdout
+    try:
+        settings = Settings.from_env()
+        if args.tables_command == "create":
+            return _create(settings, out)
+        return _backfill(settings, out, dry_run=args.dry_run)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except StoreUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+
+
+def _describe(client: Any, table: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        described: dict[str, Any] = client.describe_table(TableName=table)["Table"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
+    return described
+
+
+def _ttl_status(client: Any, table: str) -> str:
+    ttl = client.describe_time_to_live(TableName=table).get("TimeToLiveDescription", {})
+    return f"{ttl.get('TimeToLiveStatus', 'DISABLED')} on {ttl.get('AttributeName') or '-'}"
+
+
+def _create(settings: Any, out: TextIO) -> int:
+    from bot.admin.factory import build_store
+
+    store = build_store(settings)
+    if settings.store == "memory":
+        print("memory store: nothing to create (it lives and dies with the process)", file=out)
+        return EXIT_OK
+    if settings.store == "sqlite":
+        print(f"SQLite database {settings.sqlite_path}: schema ready (created if missing)", file=out)
+        return EXIT_OK
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from bot.store.dynamodb import create_table
+
+    client = store.client  # type: ignore[attr-defined]
+    table = settings.session_table
+    where = f" at {settings.dynamodb_endpoint_url}" if settings.dynamodb_endpoint_url else ""
+    try:
+        before = _describe(client, table)
+        ttl_before = _ttl_status(client, table) if before is not None else None
+        create_table(client, table)
+        after = _describe(client, table) or {}
+        ttl_after = _ttl_status(client, table)
+    except (BotoCoreError, ClientError) as exc:
+        print(f"error: could not create table {table}{where}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    indexes = sorted(g["IndexName"] for g in after.get("GlobalSecondaryIndexes", []))
+    if before is None:
+        print(f"created table {table}{where} (indexes: {', '.join(indexes)}; TTL {ttl_after})", file=out)
+        return EXIT_OK
+    had = {g["IndexName"] for g in before.get("GlobalSecondaryIndexes", [])}
+    added = [name for name in indexes if name not in had]
+    changes = [f"added index {name}" for name in added]
+    if ttl_before != ttl_after:
+        changes.append(f"TTL {ttl_after}")
+    if changes:
+        print(f"table {table}{where} existed: {'; '.join(changes)}", file=out)
+    else:
+        print(
+            f"table {table}{where} already up to date (indexes: {', '.join(indexes)}; TTL {ttl_after})",
+            file=out,
+        )
+    return EXIT_OK
+
+
+def _backfill(settings: Any, out: TextIO, *, dry_run: bool) -> int:
+    from bot.admin.factory import build_store
+
+    store = build_store(settings)
+    report = store.backfill_ttl(
+        now=int(time.time()),
+        session_ttl=settings.session_ttl_seconds,
+        profile_ttl=settings.profile_ttl_seconds,
+        dry_run=dry_run,
+    )
+    missing = report.missing
+    total = sum(missing.values())
+    kinds = ", ".join(
+        f"{kind}: {missing.get(kind, 0)}" for kind in ("session", "message", "profile", "other")
+    )
+    print(f"scanned {report.scanned} items; without an expiry: {total} ({kinds})", file=out)
+    if dry_run:
+        print("dry run: nothing changed (run without --dry-run to set them)", file=out)
+    else:
+        print(f"updated {report.updated} items", file=out)
+    return EXIT_OK
