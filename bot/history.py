@@ -35,9 +35,11 @@ CARD_SLOT = "CardNumber"
 CODE_SLOT = "SecurityCode"
 MAX_TEXT = 1024  # Lex caps input at 1024 characters; a history entry never stores more per text
 
-# Runs of 12+ digits (any separators) or of 6+ spoken digit words: too long to be anything the
-# bot asks for except a card number, so they never reach the history even when Luhn fails.
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-.]?[0-9]){11,}(?![0-9A-Za-z])")
+# Runs of 12+ digits (any separators, even glued to letters: "card4242...") or of 6+ spoken digit
+# words: too long to be anything the bot asks for except a card number, so they never reach the
+# history even when Luhn fails. Wallet addresses (0x + 40 hex) are kept as they are.
+_DIGIT_RUN = re.compile(r"[0-9](?:[ \-.]?[0-9]){11,}")
+_WALLET = re.compile(r"0[xX][0-9a-fA-F]{40}(?![0-9a-zA-Z])")
 _WORDS = "|".join(sorted((re.escape(w) for w in (*DIGIT_WORDS, "double", "triple")), key=len, reverse=True))
 _SPOKEN_RUN = re.compile(rf"\b(?:(?:{_WORDS}|[0-9]+)[\s,.\-]+){{5,}}(?:{_WORDS}|[0-9]+)\b", re.IGNORECASE)
 
@@ -70,9 +72,26 @@ def redact_utterance(
     for slot, value in (sensitive_values or {}).items():
         if value and value.strip() and value in text:
             text = text.replace(value, mask_card(value) if slot == CARD_SLOT else CODE_MASK)
+    return redact_text(text)
+
+
+def redact_text(text: str) -> str:
+    """Free text as it may be stored (any length): digit runs of card length, typed (even glued to
+    letters) or spoken, become "•••• 1234"; wallet addresses are left whole; then the generic
+    Luhn filter (`bot.redact`)."""
+    pieces: list[str] = []
+    last = 0
+    for wallet in _WALLET.finditer(text):
+        pieces.append(_mask_runs(text[last : wallet.start()]))
+        pieces.append(wallet.group(0))
+        last = wallet.end()
+    pieces.append(_mask_runs(text[last:]))
+    return redact("".join(pieces))
+
+
+def _mask_runs(text: str) -> str:
     text = _DIGIT_RUN.sub(lambda m: mask_card(m.group(0)), text)
-    text = _SPOKEN_RUN.sub(lambda m: mask_card(m.group(0)), text)
-    return redact(text)
+    return _SPOKEN_RUN.sub(lambda m: mask_card(m.group(0)), text)
 
 
 def redact_bot_text(text: str) -> str:

@@ -16,7 +16,6 @@ the Lambda and the CLI get the same checks and the same typed errors (`bot.admin
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.admin import models as m
 from bot.admin.errors import AdminError, Conflict, InvalidInput, NotFound, Unavailable, invalid_input
-from bot.history import formatted, new_entry, verified
+from bot.history import formatted, new_entry, redact_text, verified
 from bot.store.base import (
     Feedback,
     InvalidCursor,
@@ -94,23 +93,6 @@ def _validated[M: BaseModel](model: type[M], **values: Any) -> M:
         return model.model_validate(values)
     except ValidationError as exc:
         raise invalid_input(exc, operation=values.get("operation")) from None
-
-
-# 12+ digits (any separators) even when glued to letters ("card4242..."): the utterance filters
-# only mask runs with word boundaries on both sides.
-_GLUED_DIGIT_RUN = re.compile(r"[0-9](?:[ \-.]?[0-9]){11,}")
-
-
-def redact_text(text: str) -> str:
-    """Operator-written text as it may be stored: `redact_utterance`'s filters (long digit runs,
-    spoken digit runs, the generic card filter) plus digit runs glued to letters, with no
-    truncation (comments and notes may exceed an utterance's 1024 characters)."""
-    from bot.history import _SPOKEN_RUN, mask_card
-    from bot.redact import redact
-
-    text = _GLUED_DIGIT_RUN.sub(lambda match: mask_card(match.group(0)), text)
-    text = _SPOKEN_RUN.sub(lambda match: mask_card(match.group(0)), text)
-    return redact(text)
 
 
 class SessionAdmin:

@@ -24,6 +24,11 @@ enforces for every backend. A message's index lives only in its sort key.
 DynamoDB's TTL deletes expired items up to ~48 h late, so expiry is decided on read and in the
 write conditions, both against the caller's `now`. Messages of an earlier generation of the
 session (an expired record replaced under the same id) are told apart by `gen`.
+
+Requests: load = 1 Query; save = 1 PutItem, or 1 TransactWriteItems with messages or a profile;
+get = 1 GetItem; delete = Query + BatchWriteItem per 25 keys; messages = GetItem + Query;
+set_message_feedback = GetItem + TransactWriteItems; listings = Query on gsi1 / one per day on
+gsi2; backfill_ttl is the only Scan.
 """
 
 from __future__ import annotations
@@ -456,7 +461,8 @@ class DynamoDBStore:
         """One Query, newest first: STATE (it sorts after every MSG#) and then `window` messages.
 
         Leftover messages of an expired predecessor with higher indices can fill the page; only
-        then (rare, until TTL removes them) a second Query reads the current generation's range.
+        then (rare, until TTL removes them) a second Query reads the current generation's index
+        range [0, message_count).
         """
         _check_id("session_id", session_id)
         _check_int("window", window)
@@ -478,7 +484,10 @@ class DynamoDBStore:
             return None, []
         page = items[1:]
         live = [item for item in page if _is_current_message(item, record.created_at, now)]
-        if len(live) < len(page) and response.get("LastEvaluatedKey") and record.message_count > len(live):
+        # Expired messages of this generation mean older ones are expired too; but leftovers of
+        # an earlier generation (higher indices, not yet removed by TTL) may hide live messages.
+        leftovers = any(_int(item, "gen", -1) != record.created_at for item in page)
+        if leftovers and response.get("LastEvaluatedKey") and len(live) < min(window, record.message_count):
             live = self._newest_messages(record, now=now, window=window)
         messages = [_message_from_item(item) for item in live]
         messages.reverse()

@@ -191,10 +191,12 @@ def check_profile(profile: ProfileRecord) -> None:
 def copy_message(message: MessageRecord, **changes: Any) -> MessageRecord:
     from dataclasses import replace
 
-    return replace(message, bot=list(message.bot), **changes)
+    changes.setdefault("bot", list(message.bot))
+    return replace(message, **changes)
 
 
 def copy_profile(profile: ProfileRecord, **changes: Any) -> ProfileRecord:
     from dataclasses import replace
 
-    return replace(profile, data=dict(profile.data), **changes)
+    changes.setdefault("data", dict(profile.data))
+    return replace(profile, **changes)

@@ -454,6 +454,25 @@ def test_leftover_messages_of_an_expired_generation_never_show(moto_table: tuple
     assert store.delete("s-1") == 7  # every generation's items
 
 
+def test_expired_messages_of_the_live_generation_cost_no_extra_request(moto_table: tuple[Any, str]) -> None:
+    from bot.store.dynamodb import DynamoDBStore
+
+    client, table = moto_table
+    store = DynamoDBStore(table, client=client)
+    store.save(
+        record(message_count=6, expires_at=NOW + 9000),
+        expected_version=0,
+        now=NOW,
+        messages=[message(index=i, expires_at=NOW + (10 if i < 4 else 9000)) for i in range(6)],
+    )
+    sent = Sent(client)
+
+    _, messages = store.load("s-1", now=NOW + 100, window=4)
+
+    assert [m.index for m in messages] == [4, 5]
+    assert sent.operations == ["Query"]
+
+
 def test_messages_without_a_state_item_are_not_loaded(moto_table: tuple[Any, str]) -> None:
     from bot.store.dynamodb import DynamoDBStore
 

@@ -4,7 +4,6 @@ the committed JSON schema, and the Lambda wiring (settings without Stripe, secre
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -400,29 +399,29 @@ def test_admin_settings_default_to_dynamodb_under_lambda() -> None:
 
 
 @pytest.fixture
-def fresh_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No service built yet; the root logger (which `get_admin` configures) restored afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+def fresh_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """No service built yet. Logging configuration is recorded, not applied: it would replace the
+    root handlers and quieten library loggers for the tests that run afterwards."""
+    configured: list[str] = []
+    monkeypatch.setattr(
+        "bot.logs.configure_logging", lambda level="INFO", stream=None: configured.append(level)
+    )
     monkeypatch.setattr(handler, "_admin", None)
-    yield
+    yield configured
     handler._admin = None
-    for added in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(added)
-    for removed in [h for h in handlers if h not in root.handlers]:
-        root.addHandler(removed)
-    root.setLevel(level)
 
 
 def test_lambda_handler_builds_the_service_once_from_the_environment(
-    fresh_handler: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    fresh_handler: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
     monkeypatch.setenv("BOT_STORE", "sqlite")
     monkeypatch.setenv("BOT_SQLITE_PATH", str(tmp_path / "sessions.db"))
     monkeypatch.setenv("BOT_SIGNING_KEY", SECRET.decode())
     monkeypatch.setenv("BOT_LOCAL_DIR", str(tmp_path / "local"))
     event = {"operation": "add_session", "session_id": "s-1", "title": "t", "first_entry": first_entry()}
     assert handler.lambda_handler(event, None)["ok"] is True
+    assert fresh_handler == ["INFO"]  # logging configured once, with the settings' level
     built = handler._admin
     assert built is not None
     result = handler.lambda_handler({"operation": "get_session", "session_id": "s-1"}, None)
@@ -431,7 +430,7 @@ def test_lambda_handler_builds_the_service_once_from_the_environment(
 
 
 def test_lambda_end_to_end_on_dynamodb_with_the_secret_from_secrets_manager(
-    fresh_handler: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    fresh_handler: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Under Lambda: DynamoDB and Secrets Manager (moto), no Stripe settings at all."""
     from moto import mock_aws

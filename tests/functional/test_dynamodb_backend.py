@@ -59,9 +59,45 @@ def test_a_payment_conversation_on_dynamodb_reads_once_and_writes_once_per_turn(
         client.say(text)
     assert client.last.text_reply == "Done — your Visa ending 4242 is saved."
     invocations = sum(len(e.responses) for e in client.history)  # "yes" runs two code hooks
-    assert calls == {"GetItem": invocations, "PutItem": invocations}
+    # one Query (session + recent history) and one atomic write (session + history entry) per invocation
+    assert calls == {"Query": invocations, "TransactWriteItems": invocations}
     item = dynamodb.get_item(
         TableName="sessions", Key={"pk": {"S": f"SESSION#{client.session_id}"}, "sk": {"S": "STATE"}}
     )["Item"]
     assert int(item["expires_at"]["N"]) > datetime.now(UTC).timestamp()
     assert "4242424242424242" not in str(item)
+
+
+def test_a_signed_in_user_costs_one_extra_read_per_session_for_the_profile(
+    dynamodb: Any, tmp_path: Path
+) -> None:
+    import time
+
+    import jwt
+
+    secret = "user-token-secret-" + "d" * 32
+    settings = Settings.from_env(
+        {
+            "BOT_STORE": "dynamodb",
+            "SESSION_TABLE": "sessions",
+            "BOT_SIGNING_KEY": TEST_SECRET,
+            "USER_TOKEN_SECRET": secret,
+            "BOT_LOCAL_DIR": str(tmp_path),
+            "AWS_REGION": "us-east-1",
+        }
+    )
+    app = build_app(settings, store=DynamoDBStore("sessions", client=dynamodb))
+    calls: Counter[str] = Counter()
+    dynamodb.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.update([model.name]))
+    token = jwt.encode({"sub": "user-42", "exp": int(time.time()) + 600}, secret, algorithm="HS256")
+    client = LexTestClient(checked(app.handle), request_attributes={"user_token": token})
+    wallet = "0x52908400098527886E0F7030069857D2E4169EE7"
+    client.say(f"my wallet is {wallet}", intent="WalletAddress", slots={"WalletAddress": wallet})
+    client.say("payment", intent="CollectName")
+    client.say("John")
+    invocations = sum(len(e.responses) for e in client.history)
+    assert calls == {"GetItem": 1, "Query": invocations, "TransactWriteItems": invocations}
+    profile = dynamodb.get_item(
+        TableName="sessions", Key={"pk": {"S": "USER#user-42"}, "sk": {"S": "PROFILE"}}
+    )
+    assert profile["Item"]["data"]["M"]["wallet_address"]["S"] == wallet

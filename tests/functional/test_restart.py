@@ -91,7 +91,9 @@ def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_a_killed_handler_process_loses_nothing(store_env: dict[str, str]) -> None:
+def test_a_killed_handler_process_loses_nothing(
+    store_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = HandlerProcess(store_env)
     client = LexTestClient(first, session_id=f"restart-{time.time_ns()}")
     try:
@@ -118,6 +120,9 @@ def test_a_killed_handler_process_loses_nothing(store_env: dict[str, str]) -> No
     from bot.config import Settings
     from bot.store import make_store
 
+    for name, value in store_env.items():  # this process reads the store the same way
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
     settings = Settings.from_env(store_env)
     store = make_store(
         settings.store,
