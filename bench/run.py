@@ -52,7 +52,12 @@ QUICK = {
 
 
 def _isolated_environment() -> None:
-    """Fake AWS credentials for moto, no Lambda variables, no user AWS config files."""
+    """Fake AWS credentials for moto, no Lambda variables, no user AWS config files; the bot's
+    per-invocation EMF metric lines are still serialized and written, to /dev/null instead of the
+    report."""
+    from bot import metrics
+
+    metrics.output = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
     for name in list(os.environ):
         if name.startswith("AWS_") or name in {"BOT_STORE", "PAYMENT_GATEWAY", "SESSION_TABLE"}:
             del os.environ[name]

@@ -153,8 +153,16 @@ class App:
             if refused:
                 return response
             try:
+                shown = [m["content"] for m in response.get("messages", ())]  # as rendered: redacted
                 self._save(
-                    turn, reply, restored, remembered=remembered, state=state, sensitive=sensitive, now=now
+                    turn,
+                    shown,
+                    restored,
+                    next_slot=reply.slot_to_elicit,
+                    remembered=remembered,
+                    state=state,
+                    sensitive=sensitive,
+                    now=now,
                 )
             except VersionConflict:
                 log.info("concurrent update, retrying turn", extra={"session_id": sid})
@@ -175,9 +183,10 @@ class App:
     def _save(
         self,
         turn: Turn,
-        reply: Reply,
+        shown: list[str],
         restored: Restored,
         *,
+        next_slot: str | None,
         remembered: Remembered | None,
         state: dict[str, str],
         sensitive: Mapping[str, str | None],
@@ -202,10 +211,11 @@ class App:
             user=history.redact_utterance(
                 turn.event.inputTranscript, eliciting=previous_slot, sensitive_values=sensitive
             ),
-            bot=[m.content for m in reply.messages],
+            bot=shown,
+            bot_redacted=True,
             intent=turn.intent_name,
             source=turn.source.value,
-            slot=reply.slot_to_elicit,
+            slot=next_slot,
             expires_at=expires_at + self.history_grace_seconds,
         )
         extra = dict(base.extra) if base is not None else {}

@@ -152,14 +152,16 @@ def new_entry(
     source: str | None,
     slot: str | None,
     expires_at: int,
+    bot_redacted: bool = False,
 ) -> MessageRecord:
-    """A signed entry. `user` and `bot` must already be redacted (see `redact_utterance`)."""
+    """A signed entry. `user` must already be redacted (see `redact_utterance`); `bot` is passed
+    through `bot.redact` unless `bot_redacted` says it already was (the rendered response)."""
     message = MessageRecord(
         session_id=session_id,
         index=index,
         at_ms=at_ms,
         user=user[:MAX_TEXT],
-        bot=[redact_bot_text(text) for text in bot],
+        bot=[text[:MAX_TEXT] if bot_redacted else redact_bot_text(text) for text in bot],
         intent=intent or None,
         source=source or None,
         slot=slot or None,

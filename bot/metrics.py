@@ -76,10 +76,15 @@ def documents(
     return out
 
 
+# Where `flush()` writes when not told: None = sys.stdout at the time of the flush (what Lambda
+# ships to CloudWatch). Benchmarks and tools may point it elsewhere.
+output: IO[str] | None = None
+
+
 def flush(stream: IO[str] | None = None, *, namespace: str = NAMESPACE, service: str = SERVICE) -> int:
     """Write the pending metrics as EMF lines; returns how many documents were written."""
     docs = documents(namespace=namespace, service=service)
-    target = stream or sys.stdout
+    target = stream or output or sys.stdout
     for doc in docs:
         target.write(json.dumps(doc, separators=(",", ":")) + "\n")
     if docs:

@@ -17,6 +17,9 @@ from bot.handler import build_app
 from bot.store.dynamodb import DynamoDBStore, create_table
 from bot.testing import LexTestClient
 from tests.conftest import TEST_SECRET, checked
+from tests.contract.conftest import moto_endpoint, server_table
+
+__all__ = ["moto_endpoint", "server_table"]  # fixtures
 
 EXPIRY = f"12/{(datetime.now(UTC).year + 3) % 100:02d}"
 
@@ -101,3 +104,61 @@ def test_a_signed_in_user_costs_one_extra_read_per_session_for_the_profile(
         TableName="sessions", Key={"pk": {"S": "USER#user-42"}, "sk": {"S": "PROFILE"}}
     )
     assert profile["Item"]["data"]["M"]["wallet_address"]["S"] == wallet
+
+
+def test_persistent_throttling_gets_a_graceful_message_and_writes_nothing(
+    moto_endpoint: str, server_table: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore retries a throttled write (standard mode); when throttling persists, the user is
+    told to try again, the turn's write (session + history entry) did not half-land, and the
+    conversation continues from the last saved state once DynamoDB recovers.
+
+    Runs against moto's HTTP server: in-process moto would apply the request whatever a
+    before-send hook answers, so only a real endpoint shows that nothing was written."""
+    from bot.app import SORRY_LATER
+    from tests.contract.conftest import new_client
+    from tests.contract.test_dynamodb_store import error_response
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings.from_env(
+        {
+            "BOT_STORE": "dynamodb",
+            "SESSION_TABLE": server_table,
+            "BOT_SIGNING_KEY": TEST_SECRET,
+            "BOT_LOCAL_DIR": str(tmp_path),
+            "AWS_REGION": "us-east-1",
+        }
+    )
+    dynamodb = new_client(moto_endpoint)  # the bot's client configuration (retries, timeouts)
+    store = DynamoDBStore(server_table, client=dynamodb)
+    app = build_app(settings, store=store)
+    client = LexTestClient(checked(app.handle))
+    client.say("payment", intent="CollectName")
+    before = client.say("John")
+    saved, saved_messages = store.load(client.session_id, now=int(datetime.now(UTC).timestamp()), window=50)
+    assert saved is not None
+
+    attempts: Counter[str] = Counter()
+    throttling = {"on": True}
+
+    def throttle(request: Any, **_: Any) -> Any:
+        if throttling["on"] and b"TransactWriteItems" in request.headers.get("X-Amz-Target", b""):
+            attempts.update(["TransactWriteItems"])
+            return error_response(request, 400, "ThrottlingException")
+        return None
+
+    dynamodb.meta.events.register("before-send.dynamodb", throttle)
+    reply = client.say("Smith")
+    assert reply.text_reply == SORRY_LATER
+    assert reply.slot_to_elicit == "LastName"
+    assert reply.attributes == before.attributes
+    assert attempts["TransactWriteItems"] == 3  # botocore's standard mode: 3 attempts in all
+    fresh = DynamoDBStore(server_table, client=new_client(moto_endpoint))
+    record, messages = fresh.load(client.session_id, now=int(datetime.now(UTC).timestamp()), window=50)
+    assert record is not None
+    assert (record.version, record.message_count) == (saved.version, saved.message_count)
+    assert len(messages) == len(saved_messages)
+
+    throttling["on"] = False
+    assert client.say("Smith").text_reply == "Thanks John. What's the card number?"
