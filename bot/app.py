@@ -105,6 +105,7 @@ class App:
         self.history_window = history_window
         self.history_grace_seconds = history_grace_seconds
         self.profile_ttl_seconds = profile_ttl_seconds
+        self._intent_names = router.intent_names  # metrics and history name only intents the bot has
 
     # -- the turn -----------------------------------------------------------------------------
 
@@ -213,7 +214,7 @@ class App:
             ),
             bot=shown,
             bot_redacted=True,
-            intent=turn.intent_name,
+            intent=self._known_intent(turn),
             source=turn.source.value,
             slot=next_slot,
             expires_at=expires_at + self.history_grace_seconds,
@@ -264,10 +265,12 @@ class App:
             return None
         return Remembered(dict(profile.data) if profile is not None else {}, loaded_now=True)
 
+    def _known_intent(self, turn: Turn) -> str:
+        """The intent's name if the bot defines it (a raw event may name anything), else "other"."""
+        return turn.intent_name if turn.intent_name in self._intent_names else "other"
+
     def _measure(self, turn: Turn, before: BotSession, restored: Restored, now: float) -> None:
-        metrics.add(
-            "Turns", intent=turn.intent_name if turn.intent_name in self.router.intent_names else "other"
-        )
+        metrics.add("Turns", intent=self._known_intent(turn))
         if turn.session.status is Status.COMPLETED and before.status is not Status.COMPLETED:
             started = restored.record.created_at if restored.record is not None else int(now)
             metrics.add("SessionTurns", turn.session.turn, outcome="completed")

@@ -60,7 +60,10 @@ from bot.store.layout import (
     STATE_SK,
     USER_PREFIX,
     activity_sk,
-    check_message,
+    check_feedback,
+    check_id,
+    check_int,
+    check_new_messages,
     check_profile,
     check_record,
     copy_profile,
@@ -72,6 +75,7 @@ from bot.store.layout import (
     message_sk,
     session_id_from_pk,
     session_pk,
+    time_params,
     user_pk,
 )
 
@@ -82,7 +86,6 @@ TOTAL_MAX_ATTEMPTS = 3  # a Lex code hook has 30 s; 3 tries x (2 s connect + 3 s
 CONNECT_TIMEOUT_S = 2
 READ_TIMEOUT_S = 3
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
-MAX_LIST_DAYS = 366
 FEEDBACK_ATTEMPTS = 5  # set_message_feedback: re-reads after a concurrent version change
 BATCH_ATTEMPTS = 8  # BatchWriteItem: tries while DynamoDB returns UnprocessedItems
 INDEX_WAIT_S = 3600  # create_table: how long to wait for a new GSI to become ACTIVE
@@ -174,46 +177,6 @@ def _review_from(attr: dict[str, Any] | None) -> Review | None:
         notes=_str(values, "notes") or "",
         at=_int(values, "at"),
     )
-
-
-def _check_feedback(feedback: object, name: str) -> None:
-    if not isinstance(feedback, Feedback):
-        raise TypeError(f"{name} must be a Feedback")
-    if feedback.rating not in ("up", "down"):
-        raise ValueError(f"{name}.rating must be 'up' or 'down'")
-    if not isinstance(feedback.comment, str):
-        raise TypeError(f"{name}.comment must be a str")
-    _check_int(f"{name}.at", feedback.at)
-
-
-def _check_int(name: str, value: object, *, minimum: int = 0) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise TypeError(f"{name} must be an int >= {minimum}")
-
-
-def _check_id(name: str, value: object) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty str")
-
-
-def _check_admin_fields(record: SessionRecord) -> None:
-    """What `check_record` leaves out but this backend must serialise."""
-    _check_int("SessionRecord.created_at", record.created_at)
-    _check_int("SessionRecord.message_count", record.message_count)
-    if record.title is not None and not isinstance(record.title, str):
-        raise TypeError("SessionRecord.title must be a str or None")
-    if record.feedback is not None:
-        _check_feedback(record.feedback, "SessionRecord.feedback")
-    review = record.review
-    if review is not None:
-        if not isinstance(review, Review):
-            raise TypeError("SessionRecord.review must be a Review or None")
-        for part in (review.reviewer, review.verdict, review.notes):
-            if not isinstance(part, str):
-                raise TypeError("SessionRecord.review fields must be str")
-        _check_int("SessionRecord.review.at", review.at)
-    if not isinstance(record.has_feedback, bool):
-        raise TypeError("SessionRecord.has_feedback must be a bool")
 
 
 # --- items ---------------------------------------------------------------------------------------
@@ -464,8 +427,8 @@ class DynamoDBStore:
         then (rare, until TTL removes them) a second Query reads the current generation's index
         range [0, message_count).
         """
-        _check_id("session_id", session_id)
-        _check_int("window", window)
+        check_id("session_id", session_id)
+        check_int("window", window)
         response = self._request(
             "Query",
             TableName=self._table,
@@ -533,17 +496,9 @@ class DynamoDBStore:
         stored, so it is reported as the success it was.
         """
         check_record(record, expected_version=expected_version)
-        _check_admin_fields(record)
-        _check_int("now", now)
+        check_int("now", now)
         batch = list(messages)
-        for message in batch:
-            check_message(message, session_id=record.session_id)
-            if not isinstance(message.signature, str):
-                raise TypeError("MessageRecord.signature must be a str")
-            if message.feedback is not None:
-                _check_feedback(message.feedback, "MessageRecord.feedback")
-        if len({message.index for message in batch}) != len(batch):
-            raise ValueError("two messages with the same index in one save")
+        check_new_messages(record.session_id, batch)
         if profile is not None:
             check_profile(profile)
         if len(batch) + 2 > MAX_TRANSACTION_ITEMS:
@@ -669,7 +624,7 @@ class DynamoDBStore:
 
     def get(self, session_id: str, *, now: int) -> SessionRecord | None:
         """One strongly consistent GetItem."""
-        _check_id("session_id", session_id)
+        check_id("session_id", session_id)
         item = self._get_state(session_id)
         if item is None or _int(item, TTL_ATTRIBUTE) <= now:
             return None  # TTL deletes late: an expired item is absent
@@ -688,7 +643,7 @@ class DynamoDBStore:
 
     def delete(self, session_id: str) -> int:
         """Query every key under the session (all generations), then BatchWriteItem deletes."""
-        _check_id("session_id", session_id)
+        check_id("session_id", session_id)
         keys = self._query_all(
             KeyConditionExpression="#pk = :pk",
             ProjectionExpression="#pk, #sk",
@@ -718,9 +673,9 @@ class DynamoDBStore:
         self, session_id: str, *, now: int, after: int = -1, limit: int = 100
     ) -> list[MessageRecord]:
         """GetItem for the record's liveness and generation, then a Query over the index range."""
-        _check_id("session_id", session_id)
-        _check_int("after", after, minimum=-1)
-        _check_int("limit", limit)
+        check_id("session_id", session_id)
+        check_int("after", after, minimum=-1)
+        check_int("limit", limit)
         if limit == 0 or after >= _MAX_INDEX:
             return []
         state = self._get_state(session_id)
@@ -749,11 +704,11 @@ class DynamoDBStore:
         version + 1 and new activity keys. A concurrent version change re-reads and retries."""
         from botocore.exceptions import ClientError
 
-        _check_id("session_id", session_id)
-        _check_int("index", index)
+        check_id("session_id", session_id)
+        check_int("index", index)
         if index > _MAX_INDEX:
             return False
-        _check_feedback(feedback, "feedback")
+        check_feedback(feedback, "feedback")
         for _ in range(FEEDBACK_ATTEMPTS):
             state = self._get_state(session_id)
             if state is None or _int(state, TTL_ATTRIBUTE) <= now:
@@ -843,8 +798,8 @@ class DynamoDBStore:
         `until` (one UpdateItem per item that needs it; the record's version is unchanged)."""
         from botocore.exceptions import ClientError
 
-        _check_id("session_id", session_id)
-        _check_int("until", until)
+        check_id("session_id", session_id)
+        check_int("until", until)
         items = self._query_all(
             KeyConditionExpression="#pk = :pk",
             ProjectionExpression="#pk, #sk, #exp, #gen, #cre",
@@ -897,7 +852,7 @@ class DynamoDBStore:
     # -- profiles -----------------------------------------------------------------------------
 
     def get_profile(self, user_id: str, *, now: int) -> ProfileRecord | None:
-        _check_id("user_id", user_id)
+        check_id("user_id", user_id)
         response = self._request(
             "GetItem", TableName=self._table, Key=_profile_key(user_id), ConsistentRead=True
         )
@@ -952,7 +907,7 @@ class DynamoDBStore:
         return copy_profile(profile, version=version, updated_at=now)
 
     def delete_profile(self, user_id: str) -> None:
-        _check_id("user_id", user_id)
+        check_id("user_id", user_id)
         self._request("DeleteItem", TableName=self._table, Key=_profile_key(user_id))
 
     # -- listings (Query on a GSI, never a Scan) -----------------------------------------------
@@ -961,8 +916,8 @@ class DynamoDBStore:
         self, user_id: str, *, now: int, limit: int = 15, cursor: str | None = None
     ) -> Page[SessionRecord]:
         """Query gsi1 (USER#<owner>), newest activity first, skipping expired records."""
-        _check_id("user_id", user_id)
-        _check_int("limit", limit, minimum=1)
+        check_id("user_id", user_id)
+        check_int("limit", limit, minimum=1)
         start_key: Item | None = None
         if cursor is not None:
             payload = decode_cursor(cursor)
@@ -999,15 +954,8 @@ class DynamoDBStore:
         has_review: bool | None = None,
     ) -> Page[SessionRecord]:
         """One gsi2 Query per UTC day of [start, end), newest first; filters run server-side."""
-        _check_int("start", start)
-        _check_int("end", end)
-        _check_int("limit", limit, minimum=1)
-        for name, flag in (("has_feedback", has_feedback), ("has_review", has_review)):
-            if flag is not None and not isinstance(flag, bool):
-                raise TypeError(f"{name} must be a bool or None")
-        if end - start > MAX_LIST_DAYS * _DAY_S:
-            raise ValueError(f"list_by_time covers at most {MAX_LIST_DAYS} days")
-        query = [start, end, has_feedback, has_review]
+        query = time_params(start, end, has_feedback, has_review)
+        check_int("limit", limit, minimum=1)
         days = days_between(start, end)
         first_day, start_sk = 0, None
         if cursor is not None:
@@ -1081,9 +1029,9 @@ class DynamoDBStore:
         Items of unknown kind are counted as "other" and left alone."""
         from botocore.exceptions import ClientError
 
-        _check_int("now", now)
-        _check_int("session_ttl", session_ttl)
-        _check_int("profile_ttl", profile_ttl)
+        check_int("now", now)
+        check_int("session_ttl", session_ttl)
+        check_int("profile_ttl", profile_ttl)
         if not isinstance(dry_run, bool):
             raise TypeError("dry_run must be a bool")
         report = BackfillReport()

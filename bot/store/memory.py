@@ -18,7 +18,6 @@ from typing import Any
 from bot.store.base import (
     BackfillReport,
     Feedback,
-    InvalidCursor,
     MessageRecord,
     Page,
     ProfileRecord,
@@ -26,90 +25,18 @@ from bot.store.base import (
     VersionConflict,
 )
 from bot.store.layout import (
-    check_message,
+    check_limit,
+    check_new_messages,
     check_profile,
     check_record,
+    check_user_id,
+    copy_message,
     copy_profile,
     copy_record,
-    decode_cursor,
-    encode_cursor,
+    listing_cursor,
+    listing_position,
+    time_params,
 )
-
-
-def _copy_message(message: MessageRecord, **changes: Any) -> MessageRecord:
-    """A copy that shares nothing mutable (Feedback is frozen); faster than dataclasses.replace."""
-    copied = MessageRecord(
-        session_id=message.session_id,
-        index=message.index,
-        at_ms=message.at_ms,
-        user=message.user,
-        bot=list(message.bot),
-        intent=message.intent,
-        source=message.source,
-        slot=message.slot,
-        signature=message.signature,
-        expires_at=message.expires_at,
-        feedback=message.feedback,
-    )
-    for name, value in changes.items():
-        setattr(copied, name, value)
-    return copied
-
-
-def check_new_messages(session_id: str, messages: tuple[MessageRecord, ...] | list[MessageRecord]) -> None:
-    """`layout.check_message` for each, and no index twice in one write."""
-    seen: set[int] = set()
-    for message in messages:
-        check_message(message, session_id=session_id)
-        if message.index in seen:
-            raise ValueError(f"message index {message.index} appears twice in one write")
-        seen.add(message.index)
-
-
-def check_limit(name: str, value: object, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}")
-    return value
-
-
-def check_user_id(user_id: object) -> str:
-    if not isinstance(user_id, str) or not user_id:
-        raise ValueError("user_id must be a non-empty str")
-    return user_id
-
-
-def listing_cursor(kind: str, params: list[Any], updated_at: int, session_id: str) -> str:
-    """A cursor that continues a listing after (updated_at, session_id), bound to its parameters."""
-    return encode_cursor({"k": kind, "p": params, "a": updated_at, "s": session_id})
-
-
-def listing_position(cursor: str | None, kind: str, params: list[Any]) -> tuple[int, str] | None:
-    """Where a listing continues (None: from the top); `InvalidCursor` if the cursor was not issued
-    by `listing_cursor` for this listing kind and these parameters."""
-    if cursor is None:
-        return None
-    payload = decode_cursor(cursor)
-    updated_at, session_id = payload.get("a"), payload.get("s")
-    if (
-        set(payload) != {"k", "p", "a", "s"}
-        or payload["k"] != kind
-        or payload["p"] != params
-        or isinstance(updated_at, bool)
-        or not isinstance(updated_at, int)
-        or not isinstance(session_id, str)
-    ):
-        raise InvalidCursor("cursor was issued for another listing")
-    return updated_at, session_id
-
-
-def time_params(start: int, end: int, has_feedback: bool | None, has_review: bool | None) -> list[Any]:
-    for name, value in (("start", start), ("end", end)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int (epoch seconds)")
-    for name, flag in (("has_feedback", has_feedback), ("has_review", has_review)):
-        if flag is not None and not isinstance(flag, bool):
-            raise TypeError(f"{name} must be a bool or None")
-    return [start, end, has_feedback, has_review]
 
 
 class _History:
@@ -198,7 +125,7 @@ class MemoryStore:
                 for index in reversed(history.order):
                     message = history.live(index, generation, now)
                     if message is not None:
-                        newest_first.append(_copy_message(message))
+                        newest_first.append(copy_message(message))
                         if len(newest_first) == window:
                             break
             newest_first.reverse()
@@ -219,7 +146,7 @@ class MemoryStore:
             check_profile(profile)
         created_at = now if expected_version == 0 else record.created_at
         stored = copy_record(record, version=expected_version + 1, updated_at=now, created_at=created_at)
-        new_messages = [_copy_message(message) for message in messages]
+        new_messages = [copy_message(message) for message in messages]
         with self._lock:
             current = self._live(record.session_id, now)
             if (0 if current is None else current.version) != expected_version:
@@ -275,7 +202,7 @@ class MemoryStore:
             for position in range(bisect_right(order, after), len(order)):
                 message = history.live(order[position], record.created_at, now)
                 if message is not None:
-                    found.append(_copy_message(message))
+                    found.append(copy_message(message))
                     if len(found) == limit:
                         break
             return found
@@ -293,7 +220,7 @@ class MemoryStore:
             message = history.live(index, record.created_at, now)
             if message is None:
                 return False
-            history.put(record.created_at, _copy_message(message, feedback=feedback))
+            history.put(record.created_at, copy_message(message, feedback=feedback))
             self._store_record(
                 copy_record(record, has_feedback=True, version=record.version + 1, updated_at=now)
             )
@@ -315,7 +242,7 @@ class MemoryStore:
                 for index in history.order:
                     message = history.live(index, record.created_at, now)
                     if message is not None and message.expires_at < until:
-                        history.put(record.created_at, _copy_message(message, expires_at=until))
+                        history.put(record.created_at, copy_message(message, expires_at=until))
                         updated += 1
             return updated
 

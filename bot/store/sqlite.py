@@ -55,21 +55,19 @@ from bot.store.layout import (
     SESSION_PREFIX,
     STATE_SK,
     USER_PREFIX,
+    check_limit,
+    check_new_messages,
     check_profile,
     check_record,
+    check_user_id,
     copy_record,
+    listing_cursor,
+    listing_position,
     message_sk,
     session_id_from_pk,
     session_pk,
-    user_pk,
-)
-from bot.store.memory import (
-    check_limit,
-    check_new_messages,
-    check_user_id,
-    listing_cursor,
-    listing_position,
     time_params,
+    user_pk,
 )
 
 BUSY_TIMEOUT_MS = 5000

@@ -739,7 +739,7 @@ def test_validation_errors_are_not_disguised_as_outages(moto_table: tuple[Any, s
 
 def test_input_the_transaction_cannot_take_is_refused_before_any_request(moto_store: DynamoDBStore) -> None:
     calls = Calls(moto_store.client)
-    with pytest.raises(ValueError, match="same index"):
+    with pytest.raises(ValueError, match="appears twice"):
         moto_store.save(record(), expected_version=0, now=NOW, messages=[message(index=0), message(index=0)])
     with pytest.raises(ValueError, match="at most 98"):
         moto_store.save(record(), expected_version=0, now=NOW, messages=[message(index=i) for i in range(99)])

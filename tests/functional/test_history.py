@@ -182,3 +182,13 @@ def test_a_restarted_process_continues_with_full_context(
     reply = client.say("123")
     assert reply.text_reply.startswith("Visa ending 4242")
     assert "for John Smith" in reply.text_reply
+
+
+def test_an_intent_name_the_bot_does_not_define_is_not_stored(
+    client: LexTestClient, store: MemoryStore
+) -> None:
+    """A raw invocation may name any intent; the history (and the metrics) say "other"."""
+    client.say("hi", intent="4242424242424242")
+    [entry] = history(store, client.session_id)
+    assert entry.intent == "other"
+    assert "4242424242424242" not in json.dumps(dataclasses.asdict(entry))

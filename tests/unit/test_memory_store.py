@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import bot.store.memory as memory
+from bot.store import layout
 from bot.store.base import MessageRecord, ProfileRecord, SessionRecord
 from bot.store.layout import copy_record
 from bot.store.memory import MemoryStore
@@ -51,13 +52,13 @@ def test_load_copies_only_the_window_not_the_whole_history(monkeypatch: pytest.M
         record(message_count=2000), expected_version=0, now=T0, messages=[message(i) for i in range(2000)]
     )
     copied: list[int] = []
-    real_copy = memory._copy_message
+    real_copy = layout.copy_message
 
     def counting_copy(m: MessageRecord, **changes: Any) -> MessageRecord:
         copied.append(m.index)
         return real_copy(m, **changes)
 
-    monkeypatch.setattr(memory, "_copy_message", counting_copy)
+    monkeypatch.setattr(memory, "copy_message", counting_copy)
     _, window = store.load("s", now=T0, window=3)
 
     assert [m.index for m in window] == [1997, 1998, 1999]
