@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -67,11 +68,22 @@ def main(argv: list[str] | None = None) -> int:
     tables_cli.add_parser(commands)
 
     args = parser.parse_args(argv)
+    from bot import metrics
+
+    # The bot's EMF metric lines are for CloudWatch: `invoke` puts them on stderr (stdout is the
+    # response, as with `sam local invoke`); transcripts and tables do not show them.
+    previous = metrics.output
+    sink = sys.stderr if args.command == "invoke" else open(os.devnull, "w")  # noqa: SIM115
+    metrics.output = sink
     try:
         return _run(args)
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return 0
+    finally:
+        metrics.output = previous
+        if sink is not sys.stderr:
+            sink.close()
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -41,6 +42,7 @@ def test_a_piped_payment_conversation(tmp_path: Path) -> None:
     assert bot_lines[0] == "bot: Sure. What's the cardholder's first name?"
     assert bot_lines[-1] == f"bot: {SAVED}"
     assert len(bot_lines) == len(PAYMENT)
+    assert '"_aws"' not in run.stdout + run.stderr  # EMF metric lines are for CloudWatch, not the transcript
     assert (tmp_path / "sessions.db").exists()  # the embedded SQLite store by default
 
 
@@ -78,3 +80,24 @@ def test_bad_arguments_and_commands(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "commands:" in run.stderr
     assert "(no turn yet)" in run.stdout
+
+
+def test_invoke_prints_the_response_on_stdout_and_metrics_on_stderr(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"AWS_LAMBDA_FUNCTION_NAME", "BOT_STORE"}}
+    env.update(
+        BOT_LOCAL_DIR=str(tmp_path), BOT_SIGNING_KEY="chat-test-" + "s" * 40, PAYMENT_GATEWAY="offline"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "invoke", "events/CollectCard_DialogCodeHook.json"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "sessionState" in json.loads(run.stdout)
+    emf = [json.loads(line) for line in run.stderr.splitlines() if line.startswith('{"_aws"')]
+    assert any(doc.get("intent") == "CollectCard" for doc in emf)
