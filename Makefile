@@ -15,6 +15,7 @@ PIP_TARGET_FLAGS = --platform manylinux2014_aarch64 --implementation cp --python
 build-FulfillmentFunction:
 	test -n "$(ARTIFACTS_DIR)"
 	cp -R bot intents "$(ARTIFACTS_DIR)/"
+	rm -rf "$(ARTIFACTS_DIR)/bot/dev" "$(ARTIFACTS_DIR)/bot/__main__.py"  # developer tools are not shipped
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile \
 		--target "$(ARTIFACTS_DIR)" $(PIP_TARGET_FLAGS) -r requirements-lambda.txt
 	find "$(ARTIFACTS_DIR)" -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -33,7 +33,7 @@ def store_trips() -> dict[str, Any]:
     from moto import mock_aws
 
     from bot.store.dynamodb import create_table
-    from bot.testing import LexTestClient
+    from bot.dev.testing import LexTestClient
 
     with mock_aws():
         create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
@@ -80,7 +80,7 @@ def store_trips() -> dict[str, Any]:
 
 def _conversations(handle: Any, target: int) -> tuple[list[float], int]:
     """Play conversations through `handle` until `target` invocations were timed (ms each)."""
-    from bot.testing import LexTestClient
+    from bot.dev.testing import LexTestClient
 
     samples: list[float] = []
 

@@ -133,7 +133,7 @@ def _prior_state(scenario: Scenario) -> dict[str, str]:
 
     from bot.handler import build_app
     from bot.store.memory import MemoryStore
-    from bot.testing import LexTestClient
+    from bot.dev.testing import LexTestClient
 
     store = MemoryStore()
     client = LexTestClient(build_app(settings("memory"), store=store).handle)

@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     conversations.add_argument("-v", "--verbose", action="store_true", help="print passing transcripts too")
     conversations.add_argument("--show-logs", action="store_true", help="let the bot's log lines through")
 
-    from bot.cli import sessions as sessions_cli
-    from bot.cli import tables as tables_cli
+    from bot.dev.cli import sessions as sessions_cli
+    from bot.dev.cli import tables as tables_cli
 
     sessions_cli.add_parser(commands)
     tables_cli.add_parser(commands)
@@ -88,11 +88,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from bot.cli.demo import run_demo
+        from bot.dev.cli.demo import run_demo
 
         return run_demo(show_state=args.show_state)
     if args.command == "chat":
-        from bot.cli.chat import run_chat
+        from bot.dev.cli.chat import run_chat
 
         return run_chat(
             show_state=args.show_state,
@@ -104,15 +104,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "invoke":
         return _invoke(args.event, sign=args.sign)
     if args.command == "test-conversations":
-        from bot.cli.test_conversations import main as test_conversations
+        from bot.dev.cli.test_conversations import main as test_conversations
 
         return test_conversations(args.files, verbose=args.verbose, show_logs=args.show_logs)
     if args.command == "sessions":
-        from bot.cli.sessions import run as run_sessions
+        from bot.dev.cli.sessions import run as run_sessions
 
         return run_sessions(args)
     if args.command == "tables":
-        from bot.cli.tables import run as run_tables
+        from bot.dev.cli.tables import run as run_tables
 
         return run_tables(args)
     return 2

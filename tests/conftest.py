@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.handler import build_app
 from bot.logs import JsonFormatter
 from bot.store.memory import MemoryStore
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from tests.lex import assert_valid_lex_response
 
 TEST_SECRET = "test-secret-" + "k" * 40

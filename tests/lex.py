@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.simulator.checks import response_errors
+from bot.dev.simulator.checks import response_errors
 
 
 def lex_errors(response: Any) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.__main__ import main
-from bot.cli.sessions import parse_when
+from bot.dev.cli.sessions import parse_when
 from bot.store.base import StoreUnavailable
 from tests.functional.test_admin_service import SECRET, fake_aws
 

@@ -17,7 +17,7 @@ from bot.handler import build_app
 from bot.router import Router
 from bot.store.base import MessageRecord, SessionRecord, StoreUnavailable
 from bot.store.memory import MemoryStore
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from intents import ROUTER, collect_card, fallback
 from tests.conftest import checked
 from tests.lex import assert_valid_lex_response

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from bot.app import App
 from bot.store.memory import MemoryStore
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from tests.conftest import checked
 
 YEAR = datetime.now(UTC).year

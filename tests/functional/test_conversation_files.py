@@ -1,5 +1,5 @@
 """Every conversation file in tests/conversations, played through the template-driven simulator
-against a fresh app (see bot.simulator.conversations for the format). Also: the runner itself."""
+against a fresh app (see bot.dev.simulator.conversations for the format). Also: the runner itself."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.cli.test_conversations import CONVERSATIONS, simulator_factory
-from bot.simulator.api import InvalidLambdaResponse, SimResult
-from bot.simulator.conversations import (
+from bot.dev.cli.test_conversations import CONVERSATIONS, simulator_factory
+from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
+from bot.dev.simulator.conversations import (
     Conversation,
     ConversationFileError,
     Simulator,

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import App
 from bot.store.memory import MemoryStore
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 
 YEAR = datetime.now(UTC).year
 EXPIRY = f"12/{(YEAR + 3) % 100:02d}"

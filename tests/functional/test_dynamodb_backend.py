@@ -15,7 +15,7 @@ from moto import mock_aws
 from bot.config import Settings
 from bot.handler import build_app
 from bot.store.dynamodb import DynamoDBStore, create_table
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from tests.conftest import TEST_SECRET, checked
 from tests.contract.conftest import moto_endpoint, server_table
 

@@ -17,7 +17,7 @@ from bot.store.base import MessageRecord
 from bot.store.dynamodb import DynamoDBStore
 from bot.store.layout import message_sk, session_pk
 from bot.store.memory import MemoryStore
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from tests.conftest import TEST_SECRET, checked
 from tests.functional.test_conversations import EXPIRY, start
 from tests.functional.test_dynamodb_backend import dynamodb

@@ -15,7 +15,7 @@ from bot.app import NOTICE_EXPIRED, NOTICE_FOREIGN, NOTICE_INVALID, App
 from bot.config import Settings
 from bot.handler import build_app
 from bot.store.memory import MemoryStore
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from tests.conftest import TEST_SECRET, checked
 
 TOKEN_SECRET = "user-token-secret-" + "u" * 32

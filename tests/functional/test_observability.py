@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from tests.functional.test_conversations import EXPIRY, start
 
 PAN = "4242424242424242"

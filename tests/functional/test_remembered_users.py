@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.handler import build_app
 from bot.profiles import Profiles
 from bot.store.memory import MemoryStore
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from tests.conftest import TEST_SECRET, checked
 from tests.functional.test_conversations import EXPIRY, start
 

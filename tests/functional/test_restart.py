@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from tests.conftest import TEST_SECRET
 from tests.contract.conftest import moto_endpoint, server_table
 from tests.functional.test_conversations import EXPIRY

@@ -13,7 +13,7 @@ import pytest
 from bot.app import App
 from bot.handler import build_app
 from bot.store.memory import MemoryStore
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from tests.conftest import checked
 
 YEAR = datetime.now(UTC).year

@@ -14,7 +14,7 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from bot.handler import build_app
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 from tests.conftest import TEST_SECRET, checked
 from tests.fakes.stripe_api import FakeStripe
 

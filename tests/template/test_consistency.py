@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from bot.config import Settings
-from bot.simulator.definition import CfnLoader
+from bot.dev.simulator.definition import CfnLoader
 from bot.store.dynamodb import TTL_ATTRIBUTE
 from bot.store.layout import GSI_TIME, GSI_USER, STATE_SK, activity_sk, day_pk, session_pk, user_pk
 from intents import ROUTER, SENSITIVE_SLOTS

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.simulator.api import InvalidLambdaResponse, SimResult
-from bot.simulator.runtime import LexSimulator
+from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
+from bot.dev.simulator.runtime import LexSimulator
 
 SESSION_ID = re.compile(r"^[0-9a-zA-Z._:-]{2,100}$")  # Lex's own session id constraint
 HIDDEN_ATTRIBUTES = frozenset({"sig"})
@@ -49,7 +49,7 @@ def run_chat(
         print("--session must be 2-100 letters, digits or . _ : -", file=err)
         return 2
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # per-turn JSON logs would drown the conversation
-    from bot.simulator.definition import BotDefinitionError
+    from bot.dev.simulator.definition import BotDefinitionError
 
     try:
         sim = LexSimulator.from_template(

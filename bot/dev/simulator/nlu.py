@@ -7,7 +7,7 @@ For each input, every sample utterance is scored:
    captures text fitting the slot's type (digits for a digits-only regex filter, one word per
    name, a value or synonym of a TOP_RESOLUTION custom type, free text otherwise). A full
    match -> 1.0; a match after some leading words ("hi, my wallet is ...") -> 0.85-1.0. The
-   captured texts are resolved as slot values (see `bot.simulator.slots`);
+   captured texts are resolved as slot values (see `bot.dev.simulator.slots`);
 3. fuzzy match against the utterance with its slots removed: 0.6 x a token F1 (tokens match
    exactly or with a difflib ratio >= 0.8; stop words weigh 0.25) + 0.4 x the difflib ratio of
    the whole strings, capped at 0.95.
@@ -26,8 +26,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from bot.simulator.definition import LocaleDefinition
-from bot.simulator.slots import FREE_TEXT_CAPTURE, capture_pattern, resolve_slot
+from bot.dev.simulator.definition import LocaleDefinition
+from bot.dev.simulator.slots import FREE_TEXT_CAPTURE, capture_pattern, resolve_slot
 
 TOP_N = 5
 STRONG_MATCH = 0.9  # an input this close to another intent's utterance switches intent mid-dialog

@@ -18,7 +18,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from bot.simulator.definition import LocaleDefinition, SlotTypeDefinition
+from bot.dev.simulator.definition import LocaleDefinition, SlotTypeDefinition
 from bot.validation.expiry import MONTH_NAMES
 from bot.validation.spoken import DIGIT_WORDS, TEEN_WORDS, TENS_WORDS
 

@@ -17,10 +17,10 @@ For every input it does what the Lex runtime does between the client and the cod
   hook does in Lex V2.);
 * after ConfirmIntent, maps yes/no answers to confirmationState Confirmed/Denied; anything else
   is asked again (up to the confirmation prompt's MaxRetries);
-* otherwise recognizes the intent from the sample utterances (`bot.simulator.nlu`), with slots
+* otherwise recognizes the intent from the sample utterances (`bot.dev.simulator.nlu`), with slots
   captured from the utterance, and the FallbackIntent under the NLU confidence threshold;
 * invokes the dialog code hook (if enabled) with a realistic event, checks the response as Lex
-  does (`bot.simulator.checks`) and applies it; on Delegate it elicits the next missing required
+  does (`bot.dev.simulator.checks`) and applies it; on Delegate it elicits the next missing required
   slot (SlotPriorities, the template's prompt), asks the template's confirmation prompt, or
   invokes the fulfillment code hook (intent ReadyForFulfillment);
 * keeps the session state between turns, expiring it after IdleSessionTTLInSeconds.
@@ -40,11 +40,11 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.security.sealing import PREFIX as SEALED_PREFIX
-from bot.simulator.api import InvalidLambdaResponse, SimResult
-from bot.simulator.checks import check_response
-from bot.simulator.definition import BotDefinition, IntentDefinition, Prompt, load_definition
-from bot.simulator.nlu import STRONG_MATCH, Interpretation, normalize, recognizer_for
-from bot.simulator.slots import resolve_slot
+from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
+from bot.dev.simulator.checks import check_response
+from bot.dev.simulator.definition import BotDefinition, IntentDefinition, Prompt, load_definition
+from bot.dev.simulator.nlu import STRONG_MATCH, Interpretation, normalize, recognizer_for
+from bot.dev.simulator.slots import resolve_slot
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

@@ -23,7 +23,7 @@ import yaml
 FALLBACK_SIGNATURE = "AMAZON.FallbackIntent"
 DEFAULT_IDLE_SESSION_TTL = 300  # Lex's default session lifetime (5 minutes)
 DEFAULT_NLU_THRESHOLD = 0.40  # Lex's default NluConfidenceThreshold
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 class BotDefinitionError(ValueError):

@@ -3,7 +3,7 @@
 Each file (default: every `tests/conversations/*.yaml`) runs against a fresh app: in-memory
 store, offline gateway and a throwaway signing key, so runs are independent and write nothing.
 Prints `PASS name` / `FAIL name` with the failing transcript, then `N passed, M failed`;
-the exit code is 1 when anything failed. The format is described in `bot.simulator.conversations`.
+the exit code is 1 when anything failed. The format is described in `bot.dev.simulator.conversations`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.simulator.conversations import (
+from bot.dev.simulator.conversations import (
     Conversation,
     ConversationFileError,
     ConversationReport,
@@ -28,7 +28,7 @@ from bot.simulator.conversations import (
     run_conversation,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "template.yaml"
 CONVERSATIONS = ROOT / "tests" / "conversations"
 
@@ -38,7 +38,7 @@ def simulator_factory(template: Path = TEMPLATE) -> Callable[[Conversation], Sim
     a new random signing key). The template is parsed once by the engine and cached."""
     from bot.config import Settings
     from bot.handler import build_app
-    from bot.simulator.runtime import LexSimulator
+    from bot.dev.simulator.runtime import LexSimulator
 
     local_dir = str(Path(tempfile.gettempdir()) / "lex-conversations-unused")  # nothing is written
 

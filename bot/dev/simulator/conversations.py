@@ -77,7 +77,7 @@ from pydantic import (
 )
 
 from bot.redact import luhn_ok
-from bot.simulator.api import InvalidLambdaResponse, SimResult
+from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
 from bot.validation.spoken import spoken_to_digits
 
 InputMode = Literal["Text", "Speech", "DTMF"]
@@ -265,7 +265,7 @@ def _describe(path: Path, exc: ValidationError) -> str:
 
 
 class Simulator(Protocol):
-    """What the runner needs from `bot.simulator.runtime.LexSimulator`."""
+    """What the runner needs from `bot.dev.simulator.runtime.LexSimulator`."""
 
     def say(self, text: str, *, input_mode: InputMode = "Text") -> SimResult: ...
 

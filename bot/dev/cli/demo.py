@@ -7,7 +7,7 @@ import json
 
 from bot.config import Settings
 from bot.handler import build_app
-from bot.testing import LexTestClient
+from bot.dev.testing import LexTestClient
 
 SCRIPT: list[tuple[str, str | None]] = [
     ("I'd like to make a payment", "CollectName"),

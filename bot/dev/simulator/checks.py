@@ -14,8 +14,8 @@ import json
 from functools import cache
 from typing import Any
 
-from bot.simulator.api import InvalidLambdaResponse
-from bot.simulator.definition import LocaleDefinition
+from bot.dev.simulator.api import InvalidLambdaResponse
+from bot.dev.simulator.definition import LocaleDefinition
 
 PREFIX = "Invalid Lambda Response: Received invalid response from Lambda: "
 NULL_RESPONSE = "Invalid Lambda Response: Received null response from Lambda"

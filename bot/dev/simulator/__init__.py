@@ -5,9 +5,9 @@ result = sim.say("I'd like to make a payment")
 result.messages, result.intent, result.dialog_action, result.slot_to_elicit
 """
 
-from bot.simulator.api import InvalidLambdaResponse, SimResult
-from bot.simulator.definition import BotDefinition, BotDefinitionError, load_definition
-from bot.simulator.runtime import LexSimulator
+from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
+from bot.dev.simulator.definition import BotDefinition, BotDefinitionError, load_definition
+from bot.dev.simulator.runtime import LexSimulator
 
 __all__ = [
     "BotDefinition",
