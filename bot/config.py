@@ -1,14 +1,16 @@
-"""Settings, read once per container from the environment.
+"""The framework's settings, read once per container from the environment.
 
 Every variable is listed in the README's configuration table. Under Lambda there are no
 defaults for anything secret, and missing required settings fail at init with a clear message.
+Opt-in parts read their own settings (e.g. `bot.payments.capture.PaymentSettings`), so a bot is
+asked only for what it uses.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -29,10 +31,6 @@ class Settings:
     session_table: str | None
     dynamodb_endpoint_url: str | None
     aws_region: str | None
-    payment_gateway: str  # offline | stripe
-    stripe_secret_arn: str | None
-    stripe_api_key: str | None
-    stripe_api_base: str | None
     signing_secret_arn: str | None
     signing_key: str | None
     key_file: Path
@@ -49,6 +47,8 @@ class Settings:
     history_grace_seconds: int = 86400
     profile_ttl_seconds: int = 30 * 86400
     review_retention_seconds: int = 30 * 86400
+    # The environment these settings were read from: opt-in parts read their own settings from it.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,7 +56,6 @@ class Settings:
         lam = in_lambda(e)
         local_dir = Path(e.get("BOT_LOCAL_DIR", ".local"))
         store = e.get("BOT_STORE", "dynamodb" if lam else "sqlite").strip().lower()
-        gateway = e.get("PAYMENT_GATEWAY", "stripe" if lam else "offline").strip().lower()
         settings = cls(
             in_lambda=lam,
             store=store,
@@ -64,10 +63,6 @@ class Settings:
             session_table=e.get("SESSION_TABLE") or None,
             dynamodb_endpoint_url=e.get("DYNAMODB_ENDPOINT_URL") or None,
             aws_region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or None,
-            payment_gateway=gateway,
-            stripe_secret_arn=e.get("STRIPE_SECRET_ARN") or None,
-            stripe_api_key=e.get("STRIPE_API_KEY") or None,
-            stripe_api_base=e.get("STRIPE_API_BASE") or None,
             signing_secret_arn=e.get("SIGNING_KEY_SECRET_ARN") or None,
             signing_key=e.get("BOT_SIGNING_KEY") or None,
             key_file=Path(e.get("BOT_KEY_FILE", str(local_dir / "signing.key"))),
@@ -84,6 +79,7 @@ class Settings:
             history_grace_seconds=_int(e, "HISTORY_GRACE_SECONDS", 86400, minimum=0),
             profile_ttl_seconds=_int(e, "PROFILE_TTL_SECONDS", 30 * 86400, minimum=3600),
             review_retention_seconds=_int(e, "REVIEW_RETENTION_SECONDS", 30 * 86400, minimum=3600),
+            env=e,
         )
         settings.check()
         return settings
@@ -92,8 +88,6 @@ class Settings:
         """Fail fast on settings that cannot work."""
         if self.store not in {"memory", "sqlite", "dynamodb"}:
             raise ConfigError(f"BOT_STORE must be memory, sqlite or dynamodb (got {self.store!r})")
-        if self.payment_gateway not in {"offline", "stripe"}:
-            raise ConfigError(f"PAYMENT_GATEWAY must be stripe or offline (got {self.payment_gateway!r})")
         if self.store == "dynamodb" and not self.session_table:
             raise ConfigError("SESSION_TABLE is required when BOT_STORE=dynamodb (the default under Lambda)")
         if not self.in_lambda:
@@ -104,10 +98,6 @@ class Settings:
             )
         if self.signing_key:
             raise ConfigError("BOT_SIGNING_KEY is not accepted under Lambda: use SIGNING_KEY_SECRET_ARN")
-        if self.payment_gateway == "offline":
-            raise ConfigError("PAYMENT_GATEWAY=offline is refused under Lambda")
-        if self.payment_gateway == "stripe" and not self.stripe_secret_arn:
-            raise ConfigError("STRIPE_SECRET_ARN is required under Lambda for PAYMENT_GATEWAY=stripe")
         if self.user_token_secret:
             raise ConfigError("USER_TOKEN_SECRET is not accepted under Lambda: use USER_TOKEN_SECRET_ARN")
         if self.store in {"memory", "sqlite"}:

@@ -1,8 +1,16 @@
 """Dialog builders: what an intent handler returns.
 
-A handler returns a `Reply`; the handler pipeline turns it into the Lex response, adding
-the signed session attributes and sealing card slots. Builders take arguments in one order:
-(turn, what, messages).
+A handler returns a `Reply`; the pipeline turns it into the Lex response, adding the signed
+session attributes and sealing sensitive slots. Builders take arguments in one order:
+(turn, what, messages). Intent and slot names are checked against the bot definition in local
+use (see `bot.schema`).
+
+    dialog.elicit_slot(turn, "Time", "And at what time?")          # ask for a slot
+    dialog.elicit_slot(turn, "CardNumber", "...", intent="CollectCard")   # switch intent and ask
+    dialog.confirm_intent(turn, "BookAppointment", "Tuesday at 3 pm, right?")
+    dialog.delegate(turn)                                           # Lex picks the next step
+    dialog.close(turn, "Booked!")                                   # or fulfilled=False
+    dialog.elicit_intent(turn, "What else can I do for you?")
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from bot.turn import Turn
 
 DialogActionType = Literal["Close", "ConfirmIntent", "Delegate", "ElicitIntent", "ElicitSlot"]
@@ -49,7 +59,7 @@ def _messages(messages: Messages) -> list[Message]:
 
 
 def elicit_slot(
-    turn: Turn,
+    turn: Turn[Any],
     slot: str,
     messages: Messages,
     *,
@@ -58,6 +68,7 @@ def elicit_slot(
 ) -> Reply:
     """Ask for `slot` of `intent` (default: the current intent; another intent switches to it)."""
     name = intent or turn.intent_name
+    turn.check_slot(slot, name)
     return Reply(
         action="ElicitSlot",
         intent_name=name,
@@ -68,14 +79,15 @@ def elicit_slot(
     )
 
 
-def confirm_intent(turn: Turn, intent: str, messages: Messages) -> Reply:
+def confirm_intent(turn: Turn[Any], intent: str, messages: Messages) -> Reply:
     """Ask the user to confirm `intent` (yes/no); Lex answers with confirmationState."""
+    turn.check_intent(intent)
     return Reply(
         action="ConfirmIntent", intent_name=intent, slots=turn.slots_for(intent), messages=_messages(messages)
     )
 
 
-def delegate(turn: Turn, *, state: str = "ReadyForFulfillment") -> Reply:
+def delegate(turn: Turn[Any], *, state: str = "ReadyForFulfillment") -> Reply:
     """Let Lex choose the next step (for a confirmed intent: fulfillment)."""
     return Reply(
         action="Delegate",
@@ -86,7 +98,7 @@ def delegate(turn: Turn, *, state: str = "ReadyForFulfillment") -> Reply:
     )
 
 
-def close(turn: Turn, messages: Messages, *, fulfilled: bool = True) -> Reply:
+def close(turn: Turn[Any], messages: Messages, *, fulfilled: bool = True) -> Reply:
     """End the current intent as Fulfilled or Failed."""
     return Reply(
         action="Close",
@@ -98,7 +110,7 @@ def close(turn: Turn, messages: Messages, *, fulfilled: bool = True) -> Reply:
     )
 
 
-def elicit_intent(turn: Turn, messages: Messages) -> Reply:
+def elicit_intent(turn: Turn[Any], messages: Messages) -> Reply:
     """Ask the user what they want to do next (no intent in progress)."""
     del turn
     return Reply(action="ElicitIntent", intent_name=None, messages=_messages(messages))

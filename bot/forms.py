@@ -1,22 +1,330 @@
-"""Per-slot attempt counting. Lex's maxRetries covers only Lex's own re-prompts, not a code hook
-rejecting a value, so the framework counts rejections itself and the dialog hands off politely
-after `max_slot_attempts` instead of looping."""
+"""Forms: an intent that collects slots in order, each with its validator; the framework runs the loop.
+
+    FIRST = Ask("FirstName", validate_first_name, "What's your first name?", into="first_name")
+    LAST = Ask("LastName", validate_last_name, "Thanks {first_name}. And your last name?", into="last_name")
+
+    form = Form[MySession]("CollectName", FIRST, LAST)
+
+    @form.submit
+    def done(turn: Turn[MySession], values: FormValues) -> Reply:
+        return dialog.close(turn, f"Thanks {turn.session.first_name}.")
+
+On every code-hook call the form:
+1. runs the `before` hook (if any; it may answer instead, e.g. to skip a form already done);
+2. validates every slot that has a value, in order. A validator returns `Valid(clean)` or
+   `Invalid(reason)`. Valid: the clean value goes back to Lex (`shown`), into the session field
+   named by `into` (if any), and the slot's rejection count is reset (a transient slot's once
+   the form is done with its slots: `submit` may still refuse it). Invalid: the slot is
+   cleared and asked again with the reason; after `max_slot_attempts` rejections of one slot
+   (Lex's own maxRetries does not count code-hook rejections) the form gives up politely
+   instead of looping (the app's or the form's `give_up` policy; by default the intent closes as
+   Failed with `Texts.hand_off`, sensitive slots cleared);
+3. asks for the first slot still missing, with its prompt (a string formatted with the
+   session's fields, or a function of the `FormContext`);
+4. when nothing is missing, calls `submit` with this invocation's clean values.
+
+A slot with `into` counts as filled while that session field is set (the value survives in the
+trusted session); one without counts as filled while Lex holds a valid value for it (sensitive
+slots are sealed between turns). A `transient` slot (a security code) is never returned to Lex:
+it counts only in the invocation that completes the form; given earlier it is checked, dropped
+and asked for last.
+
+Validators that need more than the value (another slot of the form, today's date) use
+`validate_with=`, which also receives the `FormContext`.
+"""
 
 from __future__ import annotations
 
-from bot import metrics
-from bot.turn import Turn
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot import dialog, metrics
+from bot.handlers import Intent
+from bot.validation.result import Invalid, Valid, Validation
+
+if TYPE_CHECKING:
+    from bot.dialog import ElicitationStyle, Messages, Reply
+    from bot.handlers import Handler
+    from bot.session import Session
+    from bot.turn import Turn
+
+type Prompt = str | Callable[[FormContext[Any]], Messages]
+type GiveUp[S: Session] = Callable[[Turn[S], str, str], Reply]  # (turn, slot, what) -> Reply
 
 
-def record_failure(turn: Turn, slot: str) -> bool:
+@dataclass(frozen=True, slots=True)
+class Ask[V]:
+    """One slot of a form: how to validate it, how to ask for it, where its clean value goes."""
+
+    slot: str
+    validate: Callable[[str], Validation[V]] | None = None
+    prompt: Prompt = ""
+    what: str = ""  # how the hand-off names it ("card details"); default from the slot name
+    into: str | None = None  # session field that keeps the clean value
+    transient: bool = False  # never returned to Lex (a security code)
+    shown: Callable[[V], str] | None = None  # the clean value as text for Lex (default: str)
+    style: ElicitationStyle | None = None  # Lex slotElicitationStyle (SpellByLetter...)
+    validate_with: Callable[[str, FormContext[Any]], Validation[V]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.validate is None) == (self.validate_with is None):
+            raise TypeError(f"Ask({self.slot!r}) needs exactly one of validate or validate_with")
+        if not self.prompt:
+            raise TypeError(f"Ask({self.slot!r}) needs a prompt")
+        if self.transient and self.into:
+            raise TypeError(f"Ask({self.slot!r}): a transient slot is never kept (no into=)")
+        if not self.what:
+            object.__setattr__(self, "what", describe_slot(self.slot))
+
+    def check(self, value: str, form: FormContext[Any]) -> Validation[V]:
+        if self.validate_with is not None:
+            return self.validate_with(value, form)
+        assert self.validate is not None
+        return self.validate(value)
+
+    def text(self, value: V) -> str:
+        return self.shown(value) if self.shown is not None else str(value)
+
+
+class FormValues:
+    """The clean values validated in this invocation, by `Ask` (typed) or by slot name."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+
+    def __getitem__[V](self, ask: Ask[V]) -> V:
+        value: V = self._values[ask.slot]
+        return value
+
+    def get[V](self, ask: Ask[V]) -> V | None:
+        value: V | None = self._values.get(ask.slot)
+        return value
+
+    def __contains__(self, ask: object) -> bool:
+        return isinstance(ask, Ask) and ask.slot in self._values
+
+    def set(self, ask: Ask[Any], value: Any) -> None:
+        self._values[ask.slot] = value
+
+    @property
+    def by_slot(self) -> Mapping[str, Any]:
+        return dict(self._values)
+
+
+@dataclass(slots=True)
+class FormContext[S: Session]:
+    """What a validator (`validate_with`) or a prompt function sees."""
+
+    turn: Turn[S]
+    values: FormValues = field(default_factory=FormValues)
+
+    @property
+    def session(self) -> S:
+        return self.turn.session
+
+
+class Form[S: Session](Intent[S]):
+    """An intent whose dialog is the elicit/validate/retry loop over its `Ask`s (see the module)."""
+
+    def __init__(self, name: str, *asks: Ask[Any]) -> None:
+        super().__init__(name)
+        if not asks:
+            raise TypeError(f"form {name} needs at least one Ask")
+        seen = [a.slot for a in asks]
+        if len(set(seen)) != len(seen):
+            raise TypeError(f"form {name} asks for a slot twice: {seen}")
+        self.asks: tuple[Ask[Any], ...] = asks
+        self._before: Callable[[Turn[S]], Reply | None] | None = None
+        self._submit: Callable[[Turn[S], FormValues], Reply] | None = None
+        self._give_up: GiveUp[S] | None = None
+        super().dialog(self.run)
+
+    # -- declaration ----------------------------------------------------------------------------
+
+    def before(self, hook: Callable[[Turn[S]], Reply | None]) -> Callable[[Turn[S]], Reply | None]:
+        """Decorator: runs first on every call; return a Reply to answer instead of the form."""
+        self._before = hook
+        return hook
+
+    def submit(self, hook: Callable[[Turn[S], FormValues], Reply]) -> Callable[[Turn[S], FormValues], Reply]:
+        """Decorator: every slot is valid; do the work and answer."""
+        self._submit = hook
+        return hook
+
+    def give_up(self, hook: GiveUp[S]) -> GiveUp[S]:
+        """Decorator: what to do when a slot was rejected too often (default: the app's policy)."""
+        self._give_up = hook
+        return hook
+
+    def dialog(self, handler: Handler[S]) -> Handler[S]:
+        raise TypeError(f"form {self.name} runs its own dialog hook: use @form.before / @form.submit")
+
+    def slot_names(self) -> frozenset[str]:
+        return frozenset(a.slot for a in self.asks)
+
+    def ask(self, slot: str) -> Ask[Any]:
+        for candidate in self.asks:
+            if candidate.slot == slot:
+                return candidate
+        raise KeyError(f"form {self.name} has no Ask for slot {slot!r}")
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def run(self, turn: Turn[S]) -> Reply:
+        if self._submit is None:
+            raise TypeError(f"form {self.name} has no submit hook (decorate one with @form.submit)")
+        if self._before is not None and (early := self._before(turn)) is not None:
+            return early
+        form = FormContext(turn)
+        for ask in self.asks:
+            raw = turn.slot(ask.slot)
+            if raw is None:
+                continue
+            result = ask.check(raw, form)
+            if isinstance(result, Invalid):
+                turn.set_slot(ask.slot, None)
+                self._drop_transient(turn)
+                return self.retry(turn, ask, result.reason)
+            form.values.set(ask, result.value)
+            turn.set_slot(ask.slot, None if ask.transient else ask.text(result.value))
+            if ask.into is not None:
+                setattr(turn.session, ask.into, result.value)
+            if not ask.transient:  # a transient value may still be refused (by a gateway) on submit
+                clear_failures(turn, ask.slot)
+        self._drop_transient(turn)
+        missing = self._missing(turn, form.values)
+        if missing is not None:
+            return self.elicit(turn, missing, form=form)
+        reply = self._submit(turn, form.values)
+        if reply.intent_name != self.name or reply.slot_to_elicit not in self.slot_names():
+            clear_failures(turn, *self.slot_names())  # the form is done with its slots
+        return reply
+
+    def elicit(
+        self, turn: Turn[S], ask: Ask[Any] | str, *, lead: str = "", form: FormContext[S] | None = None
+    ) -> Reply:
+        """Ask for a slot of this form with its prompt (from any intent: switches to this one)."""
+        chosen = self.ask(ask) if isinstance(ask, str) else ask
+        form = form or FormContext(turn)
+        for other in self.asks:  # what the session already knows shows in Lex's slots
+            if other.into is not None and other is not chosen:
+                known = getattr(turn.session, other.into)
+                if known is not None:
+                    turn.set_slot(other.slot, other.text(known), intent=self.name)
+        messages = _render(chosen.prompt, form)
+        if lead:
+            messages = _prefixed(lead, messages)
+        return dialog.elicit_slot(turn, chosen.slot, messages, intent=self.name, style=chosen.style)
+
+    def retry(self, turn: Turn[S], ask: Ask[Any], reason: str) -> Reply:
+        if record_failure(turn, ask.slot):
+            if self._give_up is not None:
+                return self._give_up(turn, ask.slot, ask.what)
+            return give_up(turn, ask.slot, ask.what)
+        return dialog.elicit_slot(turn, ask.slot, reason, intent=self.name, style=ask.style)
+
+    def _missing(self, turn: Turn[S], values: FormValues) -> Ask[Any] | None:
+        kept = [a for a in self.asks if not a.transient]
+        for ask in kept:
+            if not _filled(turn, ask, values):
+                return ask
+        for ask in self.asks:
+            if ask.transient and ask not in values:
+                return ask
+        return None
+
+    def _drop_transient(self, turn: Turn[S]) -> None:
+        for ask in self.asks:
+            if ask.transient and ask.slot in turn.values:
+                turn.set_slot(ask.slot, None)
+
+
+def _filled(turn: Turn[Any], ask: Ask[Any], values: FormValues) -> bool:
+    if ask.into is not None:
+        known: object = getattr(turn.session, ask.into)
+        return known is not None
+    return ask in values
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _render(prompt: Prompt, form: FormContext[Any]) -> Messages:
+    if callable(prompt):
+        return prompt(form)
+    if "{" not in prompt:
+        return prompt
+    fields = _Fields({name: getattr(form.session, name) for name in type(form.session).model_fields})
+    return prompt.format_map(fields)
+
+
+def _prefixed(lead: str, messages: Messages) -> Messages:
+    if isinstance(messages, str):
+        return f"{lead} {messages}"
+    if isinstance(messages, list) and messages and isinstance(messages[0], str):
+        return [f"{lead} {messages[0]}", *messages[1:]]
+    return [lead, *(messages if isinstance(messages, list) else [messages] if messages else [])]
+
+
+# -- attempts and the hand-off (also for intents that are not forms) -----------------------------
+
+
+def describe_slot(slot: str) -> str:
+    """ "FirstName" -> "first name": how the default hand-off names a slot."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", slot).replace("_", " ").lower()
+
+
+def record_failure(turn: Turn[Any], slot: str) -> bool:
     """Count a rejected value for `slot`. True when the attempts are used up."""
-    attempts = dict(turn.session.attempts)
+    attempts: dict[str, int] = dict(turn.session.attempts)
     attempts[slot] = attempts.get(slot, 0) + 1
     metrics.add("ValidationFailures", slot=slot)
     turn.session.attempts = attempts
     return attempts[slot] >= turn.services.max_slot_attempts
 
 
-def clear_failures(turn: Turn, *slots: str) -> None:
+def clear_failures(turn: Turn[Any], *slots: str) -> None:
     if any(s in turn.session.attempts for s in slots):
         turn.session.attempts = {k: v for k, v in turn.session.attempts.items() if k not in slots}
+
+
+def retry(
+    turn: Turn[Any], slot: str, reason: str, *, what: str | None = None, intent: str | None = None
+) -> Reply:
+    """Re-ask `slot` with the validator's reason; after the last attempt, give up politely."""
+    if record_failure(turn, slot):
+        return give_up(turn, slot, what or describe_slot(slot))
+    return dialog.elicit_slot(turn, slot, reason, intent=intent)
+
+
+def give_up(turn: Turn[Any], slot: str, what: str) -> Reply:
+    """The app's hand-off policy (`App(give_up=...)`), or the default: forget the attempts, clear
+    sensitive slots, close the intent as Failed with `Texts.hand_off`."""
+    policy: GiveUp[Any] | None = turn.services.give_up
+    if policy is not None:
+        return policy(turn, slot, what)
+    turn.session.attempts = {}
+    for name in turn.services.sensitive_slots:
+        if name in turn.values:
+            turn.set_slot(name, None)
+    return dialog.close(turn, turn.texts.hand_off.format(what=what), fulfilled=False)
+
+
+__all__ = [
+    "Ask",
+    "Form",
+    "FormContext",
+    "FormValues",
+    "GiveUp",
+    "Invalid",
+    "Valid",
+    "clear_failures",
+    "describe_slot",
+    "give_up",
+    "record_failure",
+    "retry",
+]

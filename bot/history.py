@@ -31,8 +31,10 @@ from bot.validation.spoken import DIGIT_WORDS, spoken_to_digits
 _VERSION = "h1"
 CARD_MASK = "••••"
 CODE_MASK = "•••"
-CARD_SLOT = "CardNumber"
-CODE_SLOT = "SecurityCode"
+# What a sensitive slot holds (a part's `sensitive_slots` maps slot names to these): the history
+# redacts by role, so it knows no bot's slot names.
+CARD_NUMBER = "card_number"
+SECURITY_CODE = "security_code"
 MAX_TEXT = 1024  # Lex caps input at 1024 characters; a history entry never stores more per text
 
 # Runs of 12+ digits (any separators, even glued to letters: "card4242...") or of 6+ spoken digit
@@ -60,18 +62,18 @@ def redact_utterance(
 ) -> str:
     """The user's utterance as it may be stored.
 
-    `eliciting` is the slot the bot had asked for (the whole answer is the value); the
-    `sensitive_values` are the raw card-number and security-code slot texts of this turn, masked
-    wherever they appear in the utterance.
+    `eliciting` is what the slot the bot had asked for holds, if it is sensitive ("card_number" or
+    "security_code": the whole answer is the value); `sensitive_values` maps those roles to the
+    raw slot texts of this turn, masked wherever they appear in the utterance.
     """
     text = text[:MAX_TEXT]
-    if eliciting == CARD_SLOT:
+    if eliciting == CARD_NUMBER:
         return mask_card(text)
-    if eliciting == CODE_SLOT:
+    if eliciting == SECURITY_CODE:
         return CODE_MASK
-    for slot, value in (sensitive_values or {}).items():
+    for role, value in (sensitive_values or {}).items():
         if value and value.strip() and value in text:
-            text = text.replace(value, mask_card(value) if slot == CARD_SLOT else CODE_MASK)
+            text = text.replace(value, mask_card(value) if role == CARD_NUMBER else CODE_MASK)
     return redact_text(text)
 
 

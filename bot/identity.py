@@ -6,6 +6,9 @@ required and enforced, `sub` is the user id; `iss`/`aud` are checked when config
 valid token the user is anonymous. A user id is never taken from session attributes or from
 unsigned request attributes. PyJWT is imported only when a token is present.
 
+Time comes from the verifier's `clock` (the app's clock), never from the wall clock directly:
+`exp`, `nbf` and `iat` are checked here against it, with `LEEWAY_SECONDS` of tolerance.
+
 RS256 signatures are verified with pycryptodome (PKCS#1 v1.5 over SHA-256), which the bot
 already ships for AES-GCM and keccak, plugged into PyJWT as its RS256 algorithm: PyJWT's own
 RSA support needs `cryptography`, which would add 15 MB to the Lambda artifact.
@@ -15,9 +18,14 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from bot.parts import PartContext
 
 TOKEN_ATTRIBUTE = "user_token"  # noqa: S105 - an attribute name, not a secret
 MAX_TOKEN_LENGTH = 8192
@@ -42,13 +50,14 @@ ANONYMOUS = Identity("anonymous")
 
 @dataclass(frozen=True, slots=True)
 class TokenVerifier:
-    """How tokens are checked. Build one per container with `from_settings`-like wiring."""
+    """How tokens are checked. Built once per container by the `UserIdentity` part."""
 
     hs256_secret: bytes | None = None
     rs256_public_key: str | None = None  # PEM
     jwks: str | None = None  # a JWKS document (JSON text)
     issuer: str | None = None
     audience: str | None = None
+    clock: Callable[[], float] = field(default=time.time, compare=False)
 
     @property
     def configured(self) -> bool:
@@ -71,15 +80,21 @@ class TokenVerifier:
                 token,
                 key=key,
                 algorithms=[algorithm],
-                options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
+                options={
+                    "require": ["exp", "sub"],
+                    "verify_aud": self.audience is not None,
+                    "verify_exp": False,  # checked below against the injected clock
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
                 audience=self.audience,
                 issuer=self.issuer,
-                leeway=LEEWAY_SECONDS,
             )
-        except jwt.ExpiredSignatureError:
-            return Identity("expired", reason="token expired")
         except (jwt.InvalidTokenError, ValueError, KeyError, TypeError) as exc:
             return Identity("invalid", reason=type(exc).__name__)
+        timing = _check_times(claims, self.clock())
+        if timing is not None:
+            return timing
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject or len(subject) > 256:
             return Identity("invalid", reason="bad sub claim")
@@ -98,6 +113,75 @@ class TokenVerifier:
                     return _rsa_from_jwk(jwk), "RS256"
             raise KeyError("no matching key in JWKS")
         raise ValueError(f"algorithm {algorithm!r} is not accepted")
+
+
+def _check_times(claims: dict[str, Any], now: float) -> Identity | None:
+    """exp (required), nbf and iat against `now`; None when the token is current."""
+    times: dict[str, float] = {}
+    for name in ("exp", "nbf", "iat"):
+        value = claims.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return Identity("invalid", reason=f"bad {name} claim")
+        times[name] = float(value)
+    if "exp" not in times:
+        return Identity("invalid", reason="bad exp claim")
+    if now > times["exp"] + LEEWAY_SECONDS:
+        return Identity("expired", reason="token expired")
+    if "nbf" in times and now < times["nbf"] - LEEWAY_SECONDS:
+        return Identity("invalid", reason="token not yet valid")
+    if "iat" in times and now < times["iat"] - LEEWAY_SECONDS:
+        return Identity("invalid", reason="token issued in the future")
+    return None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class UserIdentity:
+    """Opt-in part: verified users from signed `user_token` request attributes.
+
+    Reads `USER_TOKEN_SECRET` (refused under Lambda) or `USER_TOKEN_SECRET_ARN`,
+    `USER_TOKEN_PUBLIC_KEY`, `USER_TOKEN_JWKS` (the document or a path to it),
+    `USER_TOKEN_ISSUER`, `USER_TOKEN_AUDIENCE`. A bot without this part treats every caller as
+    anonymous and ignores `user_token` entirely.
+    """
+
+    @property
+    def sensitive_slots(self) -> dict[str, str]:
+        return {}
+
+    def start(self, context: PartContext) -> TokenVerifier:
+        settings = context.settings
+        secret = settings.user_token_secret
+        if settings.user_token_secret_arn:
+            from bot.security.keys import fetch_secret_string
+
+            secret = fetch_secret_string(settings.user_token_secret_arn, settings)
+        return TokenVerifier(
+            hs256_secret=secret.encode() if secret else None,
+            rs256_public_key=settings.user_token_public_key,
+            jwks=_jwks(settings.user_token_jwks),
+            issuer=settings.user_token_issuer,
+            audience=settings.user_token_audience,
+            clock=context.clock,
+        )
+
+    def __repr__(self) -> str:
+        return "UserIdentity()"
+
+
+def _jwks(value: str | None) -> str | None:
+    """USER_TOKEN_JWKS holds the JWKS document itself, or a path to it."""
+    if not value or value.lstrip().startswith("{"):
+        return value
+    from pathlib import Path
+
+    from bot.config import ConfigError
+
+    try:
+        return Path(value).read_text()
+    except OSError as exc:
+        raise ConfigError(f"USER_TOKEN_JWKS: cannot read {value}: {exc.strerror}") from None
 
 
 @cache

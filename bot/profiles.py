@@ -16,16 +16,40 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.store.base import ProfileRecord, SessionStore
-from bot.validation import Invalid
-from bot.validation.wallet import validate_wallet_address
+
+if TYPE_CHECKING:
+    from bot.parts import PartContext
 
 PROFILE_TTL_SECONDS = 30 * 86400
 MAX_KEYS = 50
 MAX_KEY_LEN = 64
 MAX_VALUE_LEN = 1024
 WALLET_KEY = "wallet_address"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RememberedUsers:
+    """Opt-in part: a verified user's profile (wallet, preferences) follows them across sessions.
+
+    Needs `bot.identity.UserIdentity` (anonymous users have no profile). In a new session the
+    pipeline reads the profile once and keeps a server-side copy with the session; handlers read
+    and change `turn.remembered`; a change is written in the same atomic write as the turn, and
+    the profile expires `PROFILE_TTL_SECONDS` after its last use.
+    """
+
+    @property
+    def sensitive_slots(self) -> dict[str, str]:
+        return {}
+
+    def start(self, context: PartContext) -> int:
+        return context.settings.profile_ttl_seconds
+
+    def __repr__(self) -> str:
+        return "RememberedUsers()"
 
 
 class Profiles:
@@ -67,6 +91,9 @@ class Profiles:
 
     def store_wallet_address(self, user_id: str, address: str) -> str:
         """Validate (EIP-55 checksum) and remember a wallet address; returns its checksummed form."""
+        from bot.validation.result import Invalid
+        from bot.validation.wallet import validate_wallet_address
+
         result = validate_wallet_address(address)
         if isinstance(result, Invalid):
             raise ValueError(result.reason)

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bot.dialog import Reply
 from bot.events import InvocationSource
-from bot.turn import Turn
 
-Handler = Callable[[Turn], Reply]
+if TYPE_CHECKING:
+    from bot.handlers import Handler
+    from bot.session import Session
 
 
-class Router:
-    """A table of handlers. Unknown intents go to the fallback handler, never to an exception."""
+class Router[S: Session]:
+    """A table of handlers. Intents without a route go to the fallback handler (and are logged by
+    the pipeline as unrouted), never to an exception."""
 
-    def __init__(self, *, fallback: Handler) -> None:
-        self._routes: dict[tuple[str, InvocationSource], Handler] = {}
-        self._fallback = fallback
+    def __init__(self, *, fallback: Handler[S] | None = None) -> None:
+        self._routes: dict[tuple[str, InvocationSource], Handler[S]] = {}
+        self.fallback: Handler[S] | None = fallback
 
-    def intent(self, name: str, *, dialog: Handler, fulfillment: Handler) -> None:
+    def intent(self, name: str, *, dialog: Handler[S], fulfillment: Handler[S]) -> None:
         """Register both code hooks of an intent."""
         self._routes[(name, InvocationSource.DIALOG)] = dialog
         self._routes[(name, InvocationSource.FULFILLMENT)] = fulfillment
 
-    def resolve(self, intent_name: str, source: InvocationSource) -> Handler:
-        return self._routes.get((intent_name, source), self._fallback)
+    def route(self, intent_name: str, source: InvocationSource) -> Handler[S] | None:
+        """The registered handler, or None (the caller falls back)."""
+        return self._routes.get((intent_name, source))
 
     @property
     def intent_names(self) -> frozenset[str]:

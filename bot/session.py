@@ -1,79 +1,25 @@
-"""The one global, typed session model every intent handler reads and mutates.
+"""The base of every bot's session model.
 
-It travels to the client in Lex session attributes on every turn (signed, see
-`bot.security.signing`) and is kept server-side in the session store. So it holds only what
-the client may see: never a card number or security code, only brand, last4 and expiry.
+A bot declares its own typed session (a Pydantic model) by subclassing `Session`; the framework
+is generic over it (`App[S]`, `Turn[S]`). The session travels to the client in Lex session
+attributes on every turn (signed, see `bot.security.signing`) and is kept server-side in the
+session store, so it holds only what the client may see: never a card number or security code.
+
+The framework's own bookkeeping lives here: the form attempt counters, the locale and the turn
+counter. Everything else is the bot's.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from lex_helper import SessionAttributes
 from pydantic import ConfigDict, Field
 
-from bot.validation.types import CardBrand
 
+class Session(SessionAttributes):
+    """Subclass it with your bot's fields (defaults required: a new session is `YourSession()`)."""
 
-class Step(StrEnum):
-    """Where the payment flow stands."""
-
-    START = "start"
-    NAME = "name"
-    CARD = "card"
-    CONFIRM = "confirm"
-    DONE = "done"
-
-
-class Status(StrEnum):
-    COLLECTING = "collecting"
-    AWAITING_CONFIRMATION = "awaiting_confirmation"
-    COMPLETED = "completed"
-    HANDED_OFF = "handed_off"
-
-
-class BotSession(SessionAttributes):
     model_config = ConfigDict(use_enum_values=False, extra="ignore", validate_assignment=True)
 
-    step: Step = Step.START
-    status: Status = Status.COLLECTING
-    first_name: str | None = Field(default=None, max_length=50)
-    last_name: str | None = Field(default=None, max_length=50)
-    card_brand: CardBrand | None = None
-    card_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
-    card_exp_month: int | None = Field(default=None, ge=1, le=12)
-    card_exp_year: int | None = Field(default=None, ge=2000, le=2200)
-    payment_method_id: str | None = Field(default=None, max_length=255)
-    customer_id: str | None = Field(default=None, max_length=255)
-    attempts: dict[str, int] = Field(default_factory=dict)
-    wallet_address: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
+    attempts: dict[str, int] = Field(default_factory=dict)  # form: rejected values per slot
     locale: str = Field(default="en_US", max_length=16)
     turn: int = Field(default=0, ge=0)
-
-    @property
-    def cardholder_name(self) -> str | None:
-        if self.first_name and self.last_name:
-            return f"{self.first_name} {self.last_name}"
-        return None
-
-    @property
-    def has_card(self) -> bool:
-        return bool(self.payment_method_id and self.card_last4 and self.card_brand and self.card_exp_month)
-
-    def forget_card(self) -> None:
-        """Drop everything known about the card (a denied confirmation, a new flow)."""
-        self.card_brand = None
-        self.card_last4 = None
-        self.card_exp_month = None
-        self.card_exp_year = None
-        self.payment_method_id = None
-
-    def start_over(self) -> None:
-        """A new payment flow: forget the previous one's collection data, keep the wallet."""
-        self.forget_card()
-        self.first_name = None
-        self.last_name = None
-        self.customer_id = None
-        self.attempts = {}
-        self.step = Step.START
-        self.status = Status.COLLECTING

@@ -1,18 +1,25 @@
-"""The context an intent handler works with: the typed event, the mutable session, services."""
+"""The context an intent handler works with: the typed event, the bot's session, services.
+
+def dialog(turn: Turn[MySession]) -> Reply:
+    turn.slot("Date")            # the slot's text (unsealed), or None
+    turn.session.date = ...      # the bot's own typed session, saved after the turn
+    return dialog.elicit_slot(turn, "Time", "And at what time?")
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.events import InputMode, InvocationSource, LexEvent
-from bot.session import BotSession
+from bot.session import Session
+from bot.texts import Texts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from bot.payments.gateway import PaymentGateway
+    from bot.forms import GiveUp
+    from bot.parts import Part
+    from bot.schema import BotSchema
     from bot.security.keys import Keys
     from bot.store.base import MessageRecord
 
@@ -21,34 +28,38 @@ MAX_SLOT_TEXT = 1024  # Lex caps text input at 1024 characters; anything longer 
 
 @dataclass(slots=True)
 class Services:
-    """Per-container services, built once. The gateway is created on first use (stripe is slow to import)."""
+    """Per-container services, built once by `App.build`."""
 
     keys: Keys
-    gateway_factory: Callable[[], PaymentGateway]
     max_slot_attempts: int = 3
-    _gateway: PaymentGateway | None = None
+    texts: Texts = field(default_factory=Texts)
+    parts: dict[Part[Any], Any] = field(default_factory=dict)  # each opt-in part's per-container runtime
+    sensitive_slots: frozenset[str] = frozenset()  # sealed between turns, cleared on a hand-off
+    schema: BotSchema | None = None  # local use: the template's names, checked on use
+    give_up: GiveUp[Any] | None = None  # the app's hand-off policy; None: the default one
 
-    @property
-    def gateway(self) -> PaymentGateway:
-        if self._gateway is None:
-            self._gateway = self.gateway_factory()
-        return self._gateway
+    def part[R](self, part: Part[R]) -> R:
+        """The runtime of an opt-in part (e.g. the card capture's gateway) for this container."""
+        try:
+            runtime: R = self.parts[part]
+        except KeyError:
+            raise LookupError(f"{part!r} is not one of this app's parts (App(..., parts=[...]))") from None
+        return runtime
 
 
 @dataclass(slots=True)
-class Turn:
+class Turn[S: Session]:
     """One invocation: what Lex sent, the trusted session, and the slot values to send back."""
 
     event: LexEvent
-    session: BotSession
+    session: S
     services: Services
     now: datetime
     values: dict[str, str | None]  # the current intent's slots, unsealed, as text
     other_intents: dict[str, dict[str, str | None]] = field(default_factory=dict)
     user_id: str | None = None  # the verified user (from a valid user_token), None when anonymous
-    # What is remembered about a verified user across sessions (wallet_address, cardholder_name,
-    # preferences). Server-side only; None for anonymous users. Handlers may change it: the App
-    # writes the profile in the same atomic write as the turn.
+    # What is remembered about a verified user across sessions (RememberedUsers part): server-side
+    # only; None for anonymous users. Handlers may change it: it is saved with the turn, atomically.
     remembered: dict[str, str] | None = None
     history: list[MessageRecord] = field(default_factory=list)  # recent verified turns, oldest first
 
@@ -80,13 +91,28 @@ class Turn:
     def session_id(self) -> str:
         return self.event.sessionId
 
+    @property
+    def texts(self) -> Texts:
+        return self.services.texts
+
+    def check_slot(self, slot: str, intent: str | None = None) -> None:
+        """Raise `bot.schema.UnknownName` if the bot definition has no such slot (local use only)."""
+        if self.services.schema is not None:
+            self.services.schema.check_slot(intent or self.intent_name, slot)
+
+    def check_intent(self, intent: str) -> None:
+        if self.services.schema is not None:
+            self.services.schema.check_intent(intent)
+
     def slot(self, name: str) -> str | None:
         """The text of a slot of the current intent, or None if empty."""
+        self.check_slot(name)
         value = self.values.get(name)
         return value if value not in (None, "") else None
 
     def set_slot(self, name: str, value: str | None, *, intent: str | None = None) -> None:
         """Set (or clear, with None) a slot value to send back."""
+        self.check_slot(name, intent)
         if intent is None or intent == self.intent_name:
             self.values[name] = value
         else:

@@ -15,19 +15,22 @@ import logging
 
 from bot import dialog
 from bot.dialog import Reply
-from bot.payments.gateway import CardRejected, GatewayMisconfigured, GatewayUnavailable
-from bot.security.keys import derive_id
-from bot.session import Status, Step
-from bot.turn import Turn
+from bot.handlers import Intent
+from bot.payments import CardRejected, GatewayMisconfigured, GatewayUnavailable
 from bot.validation import CardBrand
 from intents import flow
 from intents import messages as say
+from intents.flow import CARDS, PaymentTurn
+from intents.session import PaymentSession, Status, Step
 
 log = logging.getLogger("bot.intents.confirm")
 REMEMBER_NAME = "remember_name"  # profile preference: "yes" lets the bot keep the cardholder name
 
+intent = Intent[PaymentSession]("Confirm")
 
-def dialog_hook(turn: Turn) -> Reply:
+
+@intent.dialog
+def read_back(turn: PaymentTurn) -> Reply:
     s = turn.session
     if s.status is Status.COMPLETED:
         return dialog.close(turn, say.ALREADY_SAVED)
@@ -47,22 +50,20 @@ def dialog_hook(turn: Turn) -> Reply:
     return flow.next_step(turn)  # (re)read the summary and ask
 
 
-def fulfillment_hook(turn: Turn) -> Reply:
+@intent.fulfillment
+def commit(turn: PaymentTurn) -> Reply:
     s = turn.session
     if s.status is Status.COMPLETED:
         return dialog.close(turn, say.ALREADY_SAVED)
     if not (
         turn.confirmation_state == "Confirmed" and s.status is Status.AWAITING_CONFIRMATION and s.has_card
     ):
-        return dialog_hook(turn)
+        return read_back(turn)
     assert s.payment_method_id
     assert s.cardholder_name
     assert s.card_brand
-    key = "commit_" + derive_id(turn.services.keys.ids, turn.session_id, s.payment_method_id)
     try:
-        done = turn.services.gateway.commit(
-            s.payment_method_id, cardholder_name=s.cardholder_name, idempotency_key=key
-        )
+        done = CARDS.commit(turn, s.payment_method_id, cardholder_name=s.cardholder_name)
     except CardRejected as rejected:
         s.forget_card()
         s.step = Step.CARD

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from bot import dialog
 from bot.dialog import Reply
-from bot.turn import Turn
+from bot.handlers import Intent
 from intents import flow
 from intents import messages as say
+from intents.flow import PaymentTurn
+from intents.session import PaymentSession
+
+intent = Intent[PaymentSession]("FallbackIntent")
 
 
-def dialog_hook(turn: Turn) -> Reply:
+@intent.dialog
+def redirect(turn: PaymentTurn) -> Reply:
     if flow.in_progress(turn):
         return flow.next_step(turn, intro=say.DIDNT_CATCH)
     return dialog.elicit_intent(turn, say.HELP)
-
-
-fulfillment_hook = dialog_hook

@@ -1,4 +1,4 @@
-"""The payment flow's shared policy: what comes next, retries and hand-off, the read-back.
+"""The payment flow's shared policy: what comes next, the hand-off, the read-back.
 
 CollectName -> CollectCard -> Confirm, in whatever order the user offers things: every intent
 records what it got, then asks `next_step` for the first thing still missing.
@@ -8,28 +8,32 @@ from __future__ import annotations
 
 from bot import dialog
 from bot.dialog import Reply
-from bot.forms import record_failure
-from bot.session import Status, Step
+from bot.payments import CardCapture
 from bot.turn import Turn
 from bot.validation.types import CardBrand
 from intents import messages as say
+from intents.session import PaymentSession, Status, Step
 
-CARD_SLOTS = ("CardNumber", "ExpirationDate", "SecurityCode")
+type PaymentTurn = Turn[PaymentSession]
+
+# Card capture (tokenize-and-drop): these slots are sealed between turns and masked in history.
+CARDS = CardCapture(number="CardNumber", expiry="ExpirationDate", code="SecurityCode")
+CARD_SLOTS = CARDS.slots
 
 
-def in_progress(turn: Turn) -> bool:
+def in_progress(turn: PaymentTurn) -> bool:
     """A payment flow has started and is neither completed nor handed off."""
     s = turn.session
     return s.step is not Step.START and s.status in (Status.COLLECTING, Status.AWAITING_CONFIRMATION)
 
 
-def begin(turn: Turn) -> None:
+def begin(turn: PaymentTurn) -> None:
     """Entering the flow: after a completed or handed-off one, start a fresh one."""
     if turn.session.status in (Status.COMPLETED, Status.HANDED_OFF):
         turn.session.start_over()
 
 
-def next_step(turn: Turn, intro: str = "") -> Reply:
+def next_step(turn: PaymentTurn, intro: str = "") -> Reply:
     """Ask for the first missing piece, or read the card back for confirmation."""
     s = turn.session
     s.status = Status.COLLECTING
@@ -43,7 +47,7 @@ def next_step(turn: Turn, intro: str = "") -> Reply:
         s.step = Step.NAME
         turn.set_slot("FirstName", s.first_name, intent="CollectName")
         return dialog.elicit_slot(
-            turn, "LastName", lead + say.ASK_LAST_NAME.format(first=s.first_name), intent="CollectName"
+            turn, "LastName", lead + say.ASK_LAST_NAME.format(first_name=s.first_name), intent="CollectName"
         )
     if not s.has_card:
         s.step = Step.CARD
@@ -53,7 +57,7 @@ def next_step(turn: Turn, intro: str = "") -> Reply:
     return dialog.confirm_intent(turn, "Confirm", lead + summary(turn))
 
 
-def summary(turn: Turn) -> str:
+def summary(turn: PaymentTurn) -> str:
     s = turn.session
     assert s.card_brand
     assert s.card_exp_month
@@ -66,19 +70,13 @@ def summary(turn: Turn) -> str:
     )
 
 
-def retry(turn: Turn, slot: str, reason: str, *, intent: str | None = None) -> Reply:
-    """Re-ask `slot` with the validator's reason; after the last attempt, hand off politely."""
-    if record_failure(turn, slot):
-        return hand_off(turn, slot)
-    return dialog.elicit_slot(turn, slot, reason, intent=intent)
-
-
-def hand_off(turn: Turn, slot: str) -> Reply:
-    """Close the intent as Failed, dropping anything collected for the card."""
+def hand_off(turn: PaymentTurn, slot: str, what: str) -> Reply:
+    """The app's give-up policy: close the intent as Failed, dropping anything collected for the card."""
+    del slot
     s = turn.session
     s.status = Status.HANDED_OFF
     s.attempts = {}
     for card_slot in CARD_SLOTS:
         if card_slot in turn.values:
             turn.set_slot(card_slot, None)
-    return dialog.close(turn, say.HANDOFF.format(what=say.SLOT_WHAT.get(slot, "details")), fulfilled=False)
+    return dialog.close(turn, say.HANDOFF.format(what=what), fulfilled=False)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.texts import Texts
+
 ASK_FIRST_NAME = "Sure. What's the cardholder's first name?"
-ASK_LAST_NAME = "Thanks {first}. And the cardholder's last name?"
+ASK_LAST_NAME = "Thanks {first_name}. And the cardholder's last name?"
 ASK_CARD_NUMBER = "What's the card number?"
 ASK_EXPIRY = "And the expiry date? For example, 12/27."
 ASK_SECURITY_CODE = "Last one: the 3-digit security code on the back of the card."
@@ -18,15 +20,6 @@ HANDOFF = (
     "I'm sorry, I still couldn't get the {what}. I'll stop here rather than keep asking — "
     "a member of our team can help you, or you can say “make a payment” to start again."
 )
-SLOT_WHAT = {
-    "FirstName": "first name",
-    "LastName": "last name",
-    "CardNumber": "card details",
-    "ExpirationDate": "expiry date",
-    "SecurityCode": "security code",
-    "WalletAddress": "wallet address",
-}
-
 CARD_PROBLEMS = {
     "incorrect_number": "The card number wasn't accepted — please check it and say it again.",
     "invalid_expiry": "The card issuer didn't accept that expiry date — please check it and say it again.",
@@ -55,3 +48,12 @@ HELP = (
     "Try saying “make a payment”, or “my wallet is” followed by the address."
 )
 DIDNT_CATCH = "Sorry, I didn't catch that."
+
+# What the framework says for this bot (apologies, identity notices, the malformed-event answer).
+TEXTS = Texts(
+    bad_request=(
+        "Sorry, I couldn't process that request. "
+        "You can say “make a payment” or “my wallet is” followed by the address."
+    ),
+    hand_off=HANDOFF,
+)

@@ -23,18 +23,24 @@ import re
 from bot import dialog
 from bot.dialog import Reply
 from bot.events import InputMode
-from bot.forms import clear_failures
-from bot.turn import Turn
+from bot.forms import clear_failures, retry
+from bot.handlers import Intent
 from bot.validation import Invalid
 from bot.validation.wallet import mask_wallet, validate_wallet_address
 from intents import flow
 from intents import messages as say
+from intents.flow import PaymentTurn
+from intents.session import PaymentSession
 
 _CHANGE = re.compile(r"\b(change|update|new|replace|set|add|save|store|different)\b", re.IGNORECASE)
 _ADDRESS_LIKE = re.compile(r"0[xX][0-9a-zA-Z]+")
 
 
-def dialog_hook(turn: Turn) -> Reply:
+intent = Intent[PaymentSession]("WalletAddress")
+
+
+@intent.dialog
+def wallet(turn: PaymentTurn) -> Reply:
     s = turn.session
     raw = turn.slot("WalletAddress")
     if raw is None and (match := _ADDRESS_LIKE.search(turn.transcript)):
@@ -43,7 +49,7 @@ def dialog_hook(turn: Turn) -> Reply:
         result = validate_wallet_address(raw)
         if isinstance(result, Invalid):
             turn.set_slot("WalletAddress", None)
-            return flow.retry(turn, "WalletAddress", result.reason)
+            return retry(turn, "WalletAddress", result.reason)
         changed = s.wallet_address is not None and s.wallet_address != result.value
         s.wallet_address = result.value
         if turn.remembered is not None:  # a signed-in user: remember it for their next sessions
@@ -71,7 +77,7 @@ def dialog_hook(turn: Turn) -> Reply:
     return dialog.elicit_slot(turn, "WalletAddress", say.ASK_WALLET)
 
 
-def _remembered_wallet(turn: Turn) -> str | None:
+def _remembered_wallet(turn: PaymentTurn) -> str | None:
     """The wallet remembered from an earlier session of this signed-in user, if still valid."""
     stored = (turn.remembered or {}).get("wallet_address")
     if stored is None:
@@ -80,10 +86,7 @@ def _remembered_wallet(turn: Turn) -> str | None:
     return None if isinstance(result, Invalid) else result.value
 
 
-def _done(turn: Turn, text: str) -> Reply:
+def _done(turn: PaymentTurn, text: str) -> Reply:
     if flow.in_progress(turn):  # the user stepped aside mid-payment: carry on where we were
         return flow.next_step(turn, intro=text)
     return dialog.close(turn, text)
-
-
-fulfillment_hook = dialog_hook

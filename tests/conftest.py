@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
 from bot.config import Settings
+from bot.dev.testing import LexTestClient
 from bot.handler import build_app
 from bot.logs import JsonFormatter
+from bot.pipeline import Pipeline as App
 from bot.store.memory import MemoryStore
-from bot.dev.testing import LexTestClient
 from tests.lex import assert_valid_lex_response
 
 TEST_SECRET = "test-secret-" + "k" * 40

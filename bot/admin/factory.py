@@ -1,19 +1,18 @@
 """Wiring of the session administration service from `Settings` (shared by the Lambda and the CLI).
 
-The admin Lambda takes no payments: under Lambda its settings are checked for what it uses (a
-DynamoDB table and the signing-key secret) instead of the fulfillment function's checks, which
-also require the Stripe secret. The fulfillment function's own checks are untouched.
+The admin Lambda runs no bot: it needs only the framework's settings (a DynamoDB table and the
+signing-key secret under Lambda); the settings of a bot's parts (a payment gateway) are never
+read or required here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from bot.config import ConfigError, Settings, in_lambda
+from bot.config import Settings
 
 if TYPE_CHECKING:
     from bot.admin.service import SessionAdmin
@@ -22,28 +21,8 @@ if TYPE_CHECKING:
 
 
 def admin_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Settings for the admin service: the bot's, minus the payment requirements under Lambda."""
-    e = dict(os.environ if env is None else env)
-    if not in_lambda(e):
-        return Settings.from_env(e)
-    # Read the variables as outside Lambda (no payment checks), with Lambda's store default,
-    # then apply the admin function's own Lambda checks.
-    e.pop("AWS_LAMBDA_FUNCTION_NAME")
-    e.setdefault("BOT_STORE", "dynamodb")
-    e.pop("PAYMENT_GATEWAY", None)
-    settings = dataclasses.replace(Settings.from_env(e), in_lambda=True)
-    check_admin_lambda(settings)
-    return settings
-
-
-def check_admin_lambda(settings: Settings) -> None:
-    """What the admin Lambda needs: the DynamoDB table and the signing-key secret (never a literal)."""
-    if settings.store != "dynamodb":
-        raise ConfigError(f"BOT_STORE={settings.store} is local-only; use dynamodb under Lambda")
-    if not settings.signing_secret_arn:
-        raise ConfigError("SIGNING_KEY_SECRET_ARN is required under Lambda: there is no default signing key")
-    if settings.signing_key:
-        raise ConfigError("BOT_SIGNING_KEY is not accepted under Lambda: use SIGNING_KEY_SECRET_ARN")
+    """Settings for the admin service: the framework's, with their Lambda checks."""
+    return Settings.from_env(dict(os.environ if env is None else env))
 
 
 def build_store(settings: Settings) -> SessionStore:

@@ -1,10 +1,12 @@
-"""Payment gateways: the interface, and a factory that imports an implementation only when asked.
+"""Card capture (an opt-in part), payment gateways and a factory that imports an implementation
+only when asked.
 
 `import bot.payments` stays cheap: `stripe` (≈0.14 s) is imported only by the Stripe gateway.
 """
 
 from __future__ import annotations
 
+from bot.payments.capture import GATEWAY_KINDS, CardCapture, PaymentSettings
 from bot.payments.gateway import (
     CardProblem,
     CardRejected,
@@ -18,6 +20,7 @@ from bot.payments.gateway import (
 
 __all__ = [
     "GATEWAY_KINDS",
+    "CardCapture",
     "CardProblem",
     "CardRejected",
     "CardToken",
@@ -26,10 +29,9 @@ __all__ = [
     "GatewayUnavailable",
     "PaymentError",
     "PaymentGateway",
+    "PaymentSettings",
     "make_gateway",
 ]
-
-GATEWAY_KINDS = ("offline", "stripe")
 
 
 def make_gateway(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.validation.types import CardBrand, Expiry, Pan, SecurityCode
+
+type CardField = Literal["number", "expiry", "code"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,22 +38,24 @@ class Commitment:
 class CardProblem(StrEnum):
     """Why a gateway refused a card, mapped to what the dialog does next."""
 
-    INCORRECT_NUMBER = "incorrect_number"  # re-ask CardNumber
-    INVALID_EXPIRY = "invalid_expiry"  # re-ask ExpirationDate
-    INCORRECT_CVC = "incorrect_cvc"  # re-ask SecurityCode
+    INCORRECT_NUMBER = "incorrect_number"  # re-ask the card number
+    INVALID_EXPIRY = "invalid_expiry"  # re-ask the expiry date
+    INCORRECT_CVC = "incorrect_cvc"  # re-ask the security code
     DECLINED = "card_declined"  # explain, re-collect the card
     EXPIRED_CARD = "expired_card"  # explain, re-collect the card
     INSUFFICIENT_FUNDS = "insufficient_funds"  # explain, re-collect the card
     PROCESSING_ERROR = "processing_error"  # explain, re-collect the card
 
     @property
-    def slot(self) -> str | None:
-        """The slot to re-ask, or None to re-collect the whole card."""
-        return {
-            CardProblem.INCORRECT_NUMBER: "CardNumber",
-            CardProblem.INVALID_EXPIRY: "ExpirationDate",
-            CardProblem.INCORRECT_CVC: "SecurityCode",
-        }.get(self)
+    def field(self) -> CardField | None:
+        """The card field to re-ask, or None to re-collect the whole card
+        (`CardCapture.slot_for(problem)` names the bot's slot)."""
+        fields: dict[CardProblem, CardField] = {
+            CardProblem.INCORRECT_NUMBER: "number",
+            CardProblem.INVALID_EXPIRY: "expiry",
+            CardProblem.INCORRECT_CVC: "code",
+        }
+        return fields.get(self)
 
 
 class PaymentError(Exception):

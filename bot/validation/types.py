@@ -106,3 +106,7 @@ class Expiry:
     def display(self) -> str:
         """`12/27`, as read back to the user."""
         return f"{self.month:02d}/{self.year % 100:02d}"
+
+    def iso(self) -> str:
+        """`2027-12`, as the slot value goes back to Lex."""
+        return f"{self.year:04d}-{self.month:02d}"

@@ -11,16 +11,21 @@ from typing import Any
 
 import pytest
 
-from bot.app import SORRY_LATER, SORRY_RETRY, App
-from bot.events import InvocationSource
+from bot.app import App as BotApp
+from bot.dev.testing import LexTestClient
 from bot.handler import build_app
-from bot.router import Router
+from bot.handlers import Intent
+from bot.pipeline import Pipeline as App
 from bot.store.base import MessageRecord, SessionRecord, StoreUnavailable
 from bot.store.memory import MemoryStore
-from bot.dev.testing import LexTestClient
-from intents import ROUTER, collect_card, fallback
+from bot.texts import Texts
+from intents import collect_card
+from intents.app import app as reference
+from intents.session import PaymentSession
 from tests.conftest import checked
 from tests.lex import assert_valid_lex_response
+
+SORRY_LATER, SORRY_RETRY = Texts().sorry_later, Texts().sorry_retry
 
 EXAMPLE = json.loads((Path(__file__).parents[2] / "events" / "CollectCard_DialogCodeHook.json").read_text())
 
@@ -110,15 +115,20 @@ def test_a_failing_intent_handler_apologizes_and_keeps_the_trusted_state(
     def boom(turn: Any) -> Any:
         raise RuntimeError("kaboom while holding 4242424242424242")
 
-    router = Router(fallback=fallback.dialog_hook)
-    for name in ROUTER.intent_names:
-        router.intent(
-            name,
-            dialog=ROUTER.resolve(name, InvocationSource.DIALOG),
-            fulfillment=ROUTER.resolve(name, InvocationSource.FULFILLMENT),
-        )
-    router.intent("CollectCard", dialog=boom, fulfillment=boom)
-    app = build_app(settings, store=store, router=router)
+    broken = BotApp(
+        "PaymentBot",
+        session=PaymentSession,
+        texts=reference.texts,
+        parts=reference.parts,
+        give_up=reference.give_up,
+    )
+    failing = Intent[PaymentSession]("CollectCard")
+    failing.dialog(boom)
+    broken.add(
+        failing, *(i for n, i in reference.intents.items() if n not in ("CollectCard", "FallbackIntent"))
+    )
+    broken.fallback(reference.intents["FallbackIntent"])
+    app = broken.build(settings, store=store)
     client = LexTestClient(checked(app.handle))
     client.say("payment", intent="CollectName")
     client.say("John")

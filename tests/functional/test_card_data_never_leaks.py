@@ -9,9 +9,9 @@ import logging
 import re
 from datetime import UTC, datetime
 
-from bot.app import App
-from bot.store.memory import MemoryStore
 from bot.dev.testing import LexTestClient
+from bot.pipeline import Pipeline as App
+from bot.store.memory import MemoryStore
 from tests.conftest import checked
 
 YEAR = datetime.now(UTC).year

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import App
-from bot.store.memory import MemoryStore
 from bot.dev.testing import LexTestClient
+from bot.pipeline import Pipeline as App
+from bot.store.memory import MemoryStore
+from intents.flow import CARDS
 
 YEAR = datetime.now(UTC).year
 EXPIRY = f"12/{(YEAR + 3) % 100:02d}"
@@ -266,7 +267,7 @@ def test_after_completion_a_second_yes_does_not_commit_twice(app: App, client: L
     done = client.say("yes")
     fulfillment_event = done.events[-1]
     calls: list[str] = []
-    gateway = app.services.gateway
+    gateway = app.part(CARDS).gateway
     original = gateway.commit
 
     def spy(*args: object, **kwargs: object) -> object:

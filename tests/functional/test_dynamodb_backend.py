@@ -13,9 +13,9 @@ import pytest
 from moto import mock_aws
 
 from bot.config import Settings
+from bot.dev.testing import LexTestClient
 from bot.handler import build_app
 from bot.store.dynamodb import DynamoDBStore, create_table
-from bot.dev.testing import LexTestClient
 from tests.conftest import TEST_SECRET, checked
 from tests.contract.conftest import moto_endpoint, server_table
 
@@ -115,7 +115,9 @@ def test_persistent_throttling_gets_a_graceful_message_and_writes_nothing(
 
     Runs against moto's HTTP server: in-process moto would apply the request whatever a
     before-send hook answers, so only a real endpoint shows that nothing was written."""
-    from bot.app import SORRY_LATER
+    from bot.texts import Texts
+
+    sorry_later = Texts().sorry_later
     from tests.contract.conftest import new_client
     from tests.contract.test_dynamodb_store import error_response
 
@@ -150,7 +152,7 @@ def test_persistent_throttling_gets_a_graceful_message_and_writes_nothing(
 
     dynamodb.meta.events.register("before-send.dynamodb", throttle)
     reply = client.say("Smith")
-    assert reply.text_reply == SORRY_LATER
+    assert reply.text_reply == sorry_later
     assert reply.slot_to_elicit == "LastName"
     assert reply.attributes == before.attributes
     assert attempts["TransactWriteItems"] == 3  # botocore's standard mode: 3 attempts in all

@@ -9,15 +9,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.app import App
 from bot.config import Settings
+from bot.dev.testing import LexTestClient
 from bot.handler import build_app
 from bot.history import CODE_MASK, is_authentic, verified
+from bot.pipeline import Pipeline as App
 from bot.store.base import MessageRecord
 from bot.store.dynamodb import DynamoDBStore
 from bot.store.layout import message_sk, session_pk
 from bot.store.memory import MemoryStore
-from bot.dev.testing import LexTestClient
 from tests.conftest import TEST_SECRET, checked
 from tests.functional.test_conversations import EXPIRY, start
 from tests.functional.test_dynamodb_backend import dynamodb

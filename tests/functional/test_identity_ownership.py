@@ -11,12 +11,19 @@ from typing import Any
 import jwt
 import pytest
 
-from bot.app import NOTICE_EXPIRED, NOTICE_FOREIGN, NOTICE_INVALID, App
 from bot.config import Settings
-from bot.handler import build_app
-from bot.store.memory import MemoryStore
 from bot.dev.testing import LexTestClient
+from bot.handler import build_app
+from bot.pipeline import Pipeline as App
+from bot.store.memory import MemoryStore
+from bot.texts import Texts
 from tests.conftest import TEST_SECRET, checked
+
+NOTICE_EXPIRED, NOTICE_FOREIGN, NOTICE_INVALID = (
+    Texts().sign_in_expired,
+    Texts().foreign_session,
+    Texts().sign_in_invalid,
+)
 
 TOKEN_SECRET = "user-token-secret-" + "u" * 32
 

@@ -150,7 +150,7 @@ def test_number_and_expiry_problems(
     with pytest.raises(CardRejected) as caught:
         tokenize(gateway, digits, expiry=expiry)
     assert caught.value.problem is problem
-    assert caught.value.problem.slot in {"CardNumber", "ExpirationDate"}
+    assert caught.value.problem.field in {"number", "expiry"}
 
 
 @pytest.mark.parametrize(("digits", "problem"), ERROR_CARDS)

@@ -8,12 +8,12 @@ from pathlib import Path
 import jwt
 import pytest
 
-from bot.app import App
 from bot.config import Settings
+from bot.dev.testing import LexTestClient
 from bot.handler import build_app
+from bot.pipeline import Pipeline as App
 from bot.profiles import Profiles
 from bot.store.memory import MemoryStore
-from bot.dev.testing import LexTestClient
 from tests.conftest import TEST_SECRET, checked
 from tests.functional.test_conversations import EXPIRY, start
 
@@ -50,8 +50,8 @@ def remembering_app(tmp_path: Path, store: MemoryStore, clock: Clock) -> App:
 
 def session(app: App, clock: Clock, user: str | None, name: str) -> LexTestClient:
     attributes = {}
-    if user is not None:  # the verifier checks tokens against the real clock
-        claims = {"sub": user, "exp": int(time.time()) + 3600}
+    if user is not None:  # the verifier checks tokens against the app's clock
+        claims = {"sub": user, "exp": int(clock.now) + 3600}
         attributes["user_token"] = jwt.encode(claims, TOKEN_SECRET, algorithm="HS256")
     return LexTestClient(
         checked(app.handle), session_id=f"{name}-{time.time_ns()}", request_attributes=attributes

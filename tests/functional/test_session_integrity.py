@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
-from bot.handler import build_app
-from bot.store.memory import MemoryStore
 from bot.dev.testing import LexTestClient
+from bot.handler import build_app
+from bot.pipeline import Pipeline as App
+from bot.store.memory import MemoryStore
+from intents.flow import CARDS
 from tests.conftest import checked
 
 YEAR = datetime.now(UTC).year
@@ -36,8 +37,8 @@ class CountingGateway:
 
 @pytest.fixture
 def gateway(app: App) -> CountingGateway:
-    counting = CountingGateway(app.services.gateway)
-    app.services._gateway = counting
+    counting = CountingGateway(app.part(CARDS).gateway)
+    app.part(CARDS).gateway = counting
     return counting
 
 
@@ -90,8 +91,8 @@ def test_forged_attributes_without_a_store_restart_the_session(
     source = build_app(settings, store=MemoryStore())
     honest = at_confirm(LexTestClient(checked(source.handle), session_id="victim-session-01"))
     target = build_app(settings, store=MemoryStore())  # nothing stored for this session
-    counting = CountingGateway(target.services.gateway)
-    target.services._gateway = counting
+    counting = CountingGateway(target.part(CARDS).gateway)
+    target.part(CARDS).gateway = counting
     attacker = LexTestClient(checked(target.handle), session_id="attacker-session-1")
     attacker.set_session_attributes(forge(honest))
     attacker._state.update(

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
 from bot.dev.simulator import BotDefinitionError, InvalidLambdaResponse, LexSimulator, load_definition
 from bot.dev.simulator.checks import response_errors
 from bot.dev.simulator.definition import BotDefinition
 from bot.dev.simulator.nlu import normalize, recognizer_for
 from bot.dev.simulator.runtime import confirmation_answer
 from bot.dev.simulator.slots import example_value, parse_date, parse_number, resolve_slot
+from bot.pipeline import Pipeline as App
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

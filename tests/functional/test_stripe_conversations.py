@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from bot.config import Settings
-from bot.handler import build_app
 from bot.dev.testing import LexTestClient
+from bot.handler import build_app
+from bot.pipeline import Pipeline as App
+from intents.flow import CARDS
 from tests.conftest import TEST_SECRET, checked
 from tests.fakes.stripe_api import FakeStripe
 
@@ -81,7 +82,7 @@ def test_a_decline_at_attach_goes_back_to_the_card(stripe_app: App, fake: FakeSt
 
 
 def test_rate_limits_are_retried_with_the_same_idempotency_key(stripe_app: App, fake: FakeStripe) -> None:
-    stripe_app.services.gateway._sleep = lambda seconds: None  # type: ignore[attr-defined]
+    stripe_app.part(CARDS).gateway._sleep = lambda seconds: None  # type: ignore[attr-defined]
     fake.fail_next(429, 2)
     client = LexTestClient(checked(stripe_app.handle))
     collect(client, "4242424242424242")
@@ -94,7 +95,7 @@ def test_rate_limits_are_retried_with_the_same_idempotency_key(stripe_app: App, 
 def test_a_persistent_outage_keeps_the_card_and_asks_for_the_code_again(
     stripe_app: App, fake: FakeStripe
 ) -> None:
-    stripe_app.services.gateway._sleep = lambda seconds: None  # type: ignore[attr-defined]
+    stripe_app.part(CARDS).gateway._sleep = lambda seconds: None  # type: ignore[attr-defined]
     fake.fail_next(500, 3)  # exactly one tokenization's worth of attempts
     client = LexTestClient(checked(stripe_app.handle))
     collect(client, "4242424242424242")

@@ -51,20 +51,20 @@ def entry(index: int = 0, session_id: str = "s-1", **overrides: Any) -> MessageR
 
 
 def test_an_answer_to_the_card_prompt_keeps_only_the_last_four() -> None:
-    assert redact_utterance("4242 4242 4242 4242", eliciting="CardNumber") == "•••• 4242"
-    assert redact_utterance("four two four two", eliciting="CardNumber") == "•••• 4242"
-    assert redact_utterance("no idea", eliciting="CardNumber") == "••••"
+    assert redact_utterance("4242 4242 4242 4242", eliciting="card_number") == "•••• 4242"
+    assert redact_utterance("four two four two", eliciting="card_number") == "•••• 4242"
+    assert redact_utterance("no idea", eliciting="card_number") == "••••"
 
 
 def test_an_answer_to_the_security_code_prompt_is_fully_masked() -> None:
-    assert redact_utterance("123", eliciting="SecurityCode") == CODE_MASK
-    assert redact_utterance("it's one two three four", eliciting="SecurityCode") == CODE_MASK
+    assert redact_utterance("123", eliciting="security_code") == CODE_MASK
+    assert redact_utterance("it's one two three four", eliciting="security_code") == CODE_MASK
 
 
 def test_slot_values_given_out_of_turn_are_masked_where_they_appear() -> None:
     text = redact_utterance(
         "card 4000056655665556 code 987 thanks",
-        sensitive_values={"CardNumber": "4000056655665556", "SecurityCode": "987"},
+        sensitive_values={"card_number": "4000056655665556", "security_code": "987"},
     )
     assert text == f"card •••• 5556 code {CODE_MASK} thanks"
 

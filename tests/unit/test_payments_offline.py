@@ -105,7 +105,7 @@ def test_past_expiry_is_invalid_expiry(gateway: OfflineGateway) -> None:
     with pytest.raises(CardRejected) as caught:
         gateway.tokenize(visa("4242424242424242"), Expiry(5, 2026), CVC, idempotency_key="k")
     assert caught.value.problem is CardProblem.INVALID_EXPIRY
-    assert caught.value.problem.slot == "ExpirationDate"
+    assert caught.value.problem.field == "expiry"
     # the current month is still valid
     gateway.tokenize(visa("4242424242424242"), Expiry(6, 2026), CVC, idempotency_key="k")
 

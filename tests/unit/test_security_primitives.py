@@ -15,8 +15,11 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from bot.config import ConfigError, Settings
+from bot.payments import PaymentSettings
 from bot.security import sealing, signing
 from bot.security.keys import Keys, derive, load_keys
+from bot.store.memory import MemoryStore
+from intents.app import app as reference_app
 
 KEY = b"k" * 32
 
@@ -123,17 +126,31 @@ def test_keys_come_from_secrets_manager_under_lambda(monkeypatch: pytest.MonkeyP
     ],
 )
 def test_lambda_settings_fail_fast_with_no_secret_defaults(env: dict[str, str], message: str) -> None:
+    """The framework's settings, then the settings of the reference bot's card capture part (read
+    when the app is built, at init): either fails the cold start."""
+
+    def cold_start() -> None:
+        settings = Settings.from_env({"AWS_LAMBDA_FUNCTION_NAME": "fn", **env})
+        reference_app.build(settings, keys=Keys.from_secrets(b"k" * 40), store=MemoryStore())
+
     with pytest.raises(ConfigError, match=message):
-        Settings.from_env({"AWS_LAMBDA_FUNCTION_NAME": "fn", **env})
+        cold_start()
+
+
+def test_a_bot_without_card_capture_needs_no_payment_settings_under_lambda() -> None:
+    from bot.app import App
+    from bot.session import Session
+
+    env = {"AWS_LAMBDA_FUNCTION_NAME": "fn", "SESSION_TABLE": "t", "SIGNING_KEY_SECRET_ARN": "arn:x"}
+    plain = App("Plain", session=Session)
+    pipeline = plain.build(Settings.from_env(env), keys=Keys.from_secrets(b"k" * 40), store=MemoryStore())
+    assert pipeline.services.parts == {}
 
 
 def test_local_defaults_are_sqlite_and_offline() -> None:
     settings = Settings.from_env({})
-    assert (settings.store, settings.payment_gateway, settings.session_ttl_seconds) == (
-        "sqlite",
-        "offline",
-        3600,
-    )
+    payments = PaymentSettings.from_env({}, in_lambda=False)
+    assert (settings.store, payments.gateway, settings.session_ttl_seconds) == ("sqlite", "offline", 3600)
     with pytest.raises(ConfigError, match="SESSION_TTL_SECONDS"):
         Settings.from_env({"SESSION_TTL_SECONDS": "soon"})
 

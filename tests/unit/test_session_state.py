@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.session import BotSession, Status, Step
 from bot.state import StateDecodeError, decode, encode, wire_fields
 from bot.validation import CardBrand
+from intents.session import PaymentSession as BotSession
+from intents.session import Status, Step
 
 sessions = st.builds(
     BotSession,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from bot.config import Settings
-from bot.handler import build_app
 from bot.dev.testing import LexTestClient
+from bot.handler import build_app
 
 SCRIPT: list[tuple[str, str | None]] = [
     ("I'd like to make a payment", "CollectName"),
@@ -27,7 +27,7 @@ def run_demo(*, show_state: bool = False) -> int:
     settings = Settings.from_env()
     app = build_app(settings)
     client = LexTestClient(app.handle)
-    print(f"session {client.session_id} · store={settings.store} · gateway={settings.payment_gateway}\n")
+    print(f"session {client.session_id} · store={settings.store} · {app.app.name}\n")
     for text, intent in SCRIPT:
         exchange = client.say(text, intent=intent)
         print(f"user: {text}")

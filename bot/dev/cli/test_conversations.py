@@ -37,8 +37,8 @@ def simulator_factory(template: Path = TEMPLATE) -> Callable[[Conversation], Sim
     """`make(conversation)`: a simulator over a freshly built app (memory store, offline gateway,
     a new random signing key). The template is parsed once by the engine and cached."""
     from bot.config import Settings
-    from bot.handler import build_app
     from bot.dev.simulator.runtime import LexSimulator
+    from bot.handler import build_app
 
     local_dir = str(Path(tempfile.gettempdir()) / "lex-conversations-unused")  # nothing is written
 

@@ -76,8 +76,8 @@ from pydantic import (
     model_validator,
 )
 
-from bot.redact import luhn_ok
 from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
+from bot.redact import luhn_ok
 from bot.validation.spoken import spoken_to_digits
 
 InputMode = Literal["Text", "Speech", "DTMF"]

@@ -39,12 +39,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot.security.sealing import PREFIX as SEALED_PREFIX
 from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
 from bot.dev.simulator.checks import check_response
 from bot.dev.simulator.definition import BotDefinition, IntentDefinition, Prompt, load_definition
 from bot.dev.simulator.nlu import STRONG_MATCH, Interpretation, normalize, recognizer_for
 from bot.dev.simulator.slots import resolve_slot
+from bot.security.sealing import PREFIX as SEALED_PREFIX
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

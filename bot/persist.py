@@ -1,0 +1,133 @@
+"""Persist: one atomic, conditional write per turn — the session record, this turn's redacted and
+signed history entry and, for a verified user whose profile was read or changed, the profile.
+
+A conflict (another writer since the read) raises `VersionConflict` and the pipeline re-runs the
+turn, which is safe because payment calls are idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot import history
+from bot.store.base import ProfileRecord, SessionRecord, StoreUnavailable
+from bot.store.layout import copy_record
+
+if TYPE_CHECKING:
+    from bot.restore import Restored
+    from bot.security.keys import Keys
+    from bot.store.base import TurnStore
+    from bot.turn import Turn
+
+log = logging.getLogger("bot.turn")
+
+PROFILE_EXTRA = "profile"  # SessionRecord.extra key: the session's server-side copy of the user's profile
+
+
+@dataclass(slots=True)
+class Remembered:
+    """A verified user's profile as this turn sees it."""
+
+    data: dict[str, str]
+    loaded_now: bool  # read from the store this turn (a new session): refresh its TTL by writing it
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    session_ttl_seconds: int = 3600
+    history_grace_seconds: int = 86400
+    profile_ttl_seconds: int = 30 * 86400
+
+
+def remembered(
+    store: TurnStore, user_id: str | None, record: SessionRecord | None, now: float
+) -> Remembered | None:
+    """The verified user's profile: the session's copy, else (first turn of a session) the store's.
+    None for anonymous users, or when the profile could not be read (then it is neither used nor
+    overwritten this turn)."""
+    if user_id is None:
+        return None
+    if record is not None and PROFILE_EXTRA in record.extra:
+        try:
+            data = json.loads(record.extra[PROFILE_EXTRA])
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
+            return Remembered(data, loaded_now=False)
+    try:
+        profile = store.get_profile(user_id, now=int(now))
+    except StoreUnavailable as exc:
+        log.warning("profile unavailable: %s", exc, extra={"user_known": True})
+        return None
+    return Remembered(dict(profile.data) if profile is not None else {}, loaded_now=True)
+
+
+def save(
+    store: TurnStore,
+    turn: Turn[Any],
+    shown: list[str],
+    restored: Restored[Any],
+    *,
+    keys: Keys,
+    retention: Retention,
+    intent: str,
+    next_slot: str | None,
+    remembered: Remembered | None,
+    state: dict[str, str],
+    sensitive: Mapping[str, str],
+    sensitive_values: Mapping[str, str | None],
+    now: float,
+) -> None:
+    """One atomic write: the session record, this turn's history entry and, for a verified
+    user whose profile was read or changed this turn, the profile."""
+    sid = turn.session_id
+    base = restored.record
+    # Idle expiry from now; never shortened (operators may have retained a reviewed session).
+    expires_at = max(int(now) + retention.session_ttl_seconds, base.expires_at if base is not None else 0)
+    index = base.message_count if base is not None else 0
+    action = turn.event.sessionState.dialogAction  # what Lex was eliciting when the user spoke
+    previous_slot = action.slotToElicit if action is not None and action.type == "ElicitSlot" else None
+    if previous_slot is None and restored.history:
+        previous_slot = restored.history[-1].slot
+    entry = history.new_entry(
+        keys.history[0],
+        session_id=sid,
+        index=index,
+        at_ms=int(now * 1000),
+        user=history.redact_utterance(
+            turn.event.inputTranscript,
+            eliciting=sensitive.get(previous_slot) if previous_slot else None,
+            sensitive_values={sensitive[k]: v for k, v in sensitive_values.items() if k in sensitive},
+        ),
+        bot=shown,
+        bot_redacted=True,
+        intent=intent,
+        source=turn.source.value,
+        slot=next_slot,
+        expires_at=expires_at + retention.history_grace_seconds,
+    )
+    extra = dict(base.extra) if base is not None else {}
+    profile: ProfileRecord | None = None
+    if remembered is not None and turn.user_id is not None and turn.remembered is not None:
+        data = {k: v for k, v in turn.remembered.items() if isinstance(k, str) and isinstance(v, str) and k}
+        extra[PROFILE_EXTRA] = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if remembered.loaded_now or data != remembered.data:
+            profile = ProfileRecord(turn.user_id, data, expires_at=int(now) + retention.profile_ttl_seconds)
+    if base is None:
+        record = SessionRecord(
+            sid, state, expires_at=expires_at, owner=turn.user_id, extra=extra, message_count=1
+        )
+    else:
+        record = copy_record(
+            base,
+            state=state,
+            expires_at=expires_at,
+            owner=base.owner or turn.user_id,
+            extra=extra,
+            message_count=index + 1,
+        )
+    store.save(record, expected_version=restored.version, now=int(now), messages=[entry], profile=profile)

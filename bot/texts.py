@@ -1,0 +1,32 @@
+"""What the framework itself says: apologies, notices, the hand-off. A bot overrides any of them.
+
+    app = App("PaymentBot", session=PaymentSession,
+              texts=Texts(bad_request="Sorry, I couldn't process that. You can say “make a payment”."))
+
+The defaults are deliberately generic: they name no intent, slot or product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    # A handler raised: nothing was saved, the same question is asked again.
+    sorry_retry: str = "Sorry, something went wrong on my side. Could you say that again?"
+    # The session store did not answer: nothing may be decided or saved this turn.
+    sorry_later: str = "Sorry, I can't save your progress right now. Please try again in a moment."
+    # The event was malformed (not a Lex V2 code-hook event the bot can read).
+    bad_request: str = "Sorry, I couldn't process that request. Could you say that again?"
+    # A form slot was rejected `max_slot_attempts` times. {what} is the slot's description.
+    hand_off: str = (
+        "I'm sorry, I still couldn't get the {what}. I'll stop here rather than keep asking — "
+        "a member of our team can help you."
+    )
+    # Identity notices (prepended to the turn's reply).
+    sign_in_expired: str = (
+        "Your sign-in has expired, so I can't use your saved details. Please sign in again."
+    )
+    sign_in_invalid: str = "I couldn't verify your sign-in, so I'll continue without your saved details."
+    foreign_session: str = "This conversation belongs to another account, so I've started a new one."

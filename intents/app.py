@@ -1,0 +1,26 @@
+"""The payment bot, declared: session model, intents, texts and the framework parts it uses.
+
+BOT_APP=intents.app:app   (the default)
+"""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.identity import UserIdentity
+from bot.profiles import RememberedUsers
+from intents import collect_card, collect_name, confirm, fallback, flow, wallet_address
+from intents.messages import TEXTS
+from intents.session import PaymentSession, Status
+
+app = App(
+    "PaymentBot",
+    session=PaymentSession,
+    texts=TEXTS,
+    parts=[flow.CARDS, UserIdentity(), RememberedUsers()],
+    metrics_namespace="LexPaymentBot",
+    goal=lambda session: session.status is Status.COMPLETED,
+    give_up=flow.hand_off,
+    log_fields=lambda session: {"step": session.step.value, "status": session.status.value},
+)
+app.add(collect_name.form, collect_card.form, confirm.intent, wallet_address.intent)
+app.fallback(fallback.intent)
