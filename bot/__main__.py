@@ -1,11 +1,15 @@
 """Command line: `python -m bot <command>`.
 
-demo                      play a complete payment conversation through the real handler
-chat                      talk to the bot through the local Lex V2 simulator (template.yaml's NLU and dialog)
-invoke EVENT.json         run the handler on one event and print the response (Docker-free `sam local invoke`)
-test-conversations [FILE ...]  play conversation files and check every turn (default: tests/conversations)
+chat                      talk to the bot through the local Lex V2 simulator (the template's NLU, dialog)
+demo [FILE]               play a conversation file (default: the bot's happy_path.yaml), print the transcript
+invoke EVENT.json         run the handler on one event, print the response (a Docker-free `sam local invoke`)
+test-conversations [FILE ...]  play conversation files and check every turn (default: the bot's conversations/)
+new-intent NAME --slot NAME:TYPE ...   scaffold an intent: handler, template block, conversation test
 sessions COMMAND          stored sessions: list, list-all, show, delete, feedback, review, add, schema
 tables COMMAND            set up / maintain the store: create, backfill-ttl [--dry-run]
+
+Which bot: BOT_APP=package.module:attribute (default intents.app:app, the reference bot), or --app;
+--app-dir DIR makes DIR importable; --template the SAM template with its AWS::Lex::Bot.
 """
 
 from __future__ import annotations
@@ -23,12 +27,25 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    which = argparse.ArgumentParser(add_help=False)
+    which.add_argument(
+        "--app", metavar="MODULE:ATTR", help="the bot (default: $BOT_APP, else intents.app:app)"
+    )
+    which.add_argument("--app-dir", metavar="DIR", help="a directory to import the bot from")
+    which.add_argument(
+        "--template", default="template.yaml", help="the SAM/CloudFormation template (template.yaml)"
+    )
 
-    demo = commands.add_parser("demo", help="play a complete payment conversation and print the transcript")
-    demo.add_argument("--show-state", action="store_true", help="print session attributes after each turn")
+    demo = commands.add_parser(
+        "demo", parents=[which], help="play a conversation file and print the transcript"
+    )
+    demo.add_argument("file", nargs="?", type=Path, help="a conversation file (default: happy_path.yaml)")
+    demo.add_argument("--show-state", action="store_true", help="print the state after each turn")
 
     chat = commands.add_parser(
-        "chat", help="talk to the bot through the local Lex V2 simulator (reads lines until EOF)"
+        "chat",
+        parents=[which],
+        help="talk to the bot through the local Lex V2 simulator (reads lines until EOF)",
     )
     chat.add_argument(
         "--show-state", action="store_true", help="print intent, dialog action, masked slots, attributes"
@@ -42,11 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument(
         "--as", dest="as_user", metavar="USER", help="pass USER as user_token in requestAttributes"
     )
-    chat.add_argument(
-        "--template", default="template.yaml", help="the SAM/CloudFormation template (template.yaml)"
-    )
 
-    invoke = commands.add_parser("invoke", help="run lambda_handler on an event file and print the response")
+    invoke = commands.add_parser(
+        "invoke", parents=[which], help="run lambda_handler on an event file and print the response"
+    )
     invoke.add_argument("event", type=Path, help="a Lex V2 event JSON file (see events/)")
     invoke.add_argument(
         "--sign",
@@ -55,14 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     conversations = commands.add_parser(
-        "test-conversations", help="play conversation files (tests/conversations/*.yaml) and check them"
+        "test-conversations", parents=[which], help="play conversation files (*.yaml) and check them"
     )
     conversations.add_argument("files", nargs="*", type=Path, help="YAML files or directories (default: all)")
     conversations.add_argument("-v", "--verbose", action="store_true", help="print passing transcripts too")
     conversations.add_argument("--show-logs", action="store_true", help="let the bot's log lines through")
 
+    from bot.dev.cli import scaffold as scaffold_cli
     from bot.dev.cli import sessions as sessions_cli
     from bot.dev.cli import tables as tables_cli
+
+    scaffold_cli.add_parser(commands, which)
 
     sessions_cli.add_parser(commands)
     tables_cli.add_parser(commands)
@@ -87,10 +106,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError
+
+    try:
+        return _command(args)
+    except ConfigError as exc:  # a bad BOT_APP / --app, or settings the bot cannot work with
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.dev.cli.demo import run_demo
 
-        return run_demo(show_state=args.show_state)
+        return run_demo(
+            args.file, show_state=args.show_state, app=args.app, app_dir=args.app_dir, template=args.template
+        )
     if args.command == "chat":
         from bot.dev.cli.chat import run_chat
 
@@ -100,13 +131,26 @@ def _run(args: argparse.Namespace) -> int:
             session_id=args.session,
             user_token=args.user_token if args.user_token is not None else args.as_user,
             template=args.template,
+            app=args.app,
+            app_dir=args.app_dir,
         )
     if args.command == "invoke":
-        return _invoke(args.event, sign=args.sign)
+        return _invoke(args.event, sign=args.sign, app=args.app, app_dir=args.app_dir)
     if args.command == "test-conversations":
         from bot.dev.cli.test_conversations import main as test_conversations
 
-        return test_conversations(args.files, verbose=args.verbose, show_logs=args.show_logs)
+        return test_conversations(
+            args.files,
+            verbose=args.verbose,
+            show_logs=args.show_logs,
+            app=args.app,
+            app_dir=args.app_dir,
+            template=args.template,
+        )
+    if args.command == "new-intent":
+        from bot.dev.cli.scaffold import run as run_scaffold
+
+        return run_scaffold(args)
     if args.command == "sessions":
         from bot.dev.cli.sessions import run as run_sessions
 
@@ -118,15 +162,19 @@ def _run(args: argparse.Namespace) -> int:
     return 2
 
 
-def _invoke(path: Path, *, sign: bool) -> int:
-    from bot.handler import get_app
+def _invoke(path: Path, *, sign: bool, app: str | None, app_dir: str | None) -> int:
+    from bot.config import Settings
+    from bot.loader import load_app
+    from bot.logs import configure_logging
 
     try:
         event: Any = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         print(f"cannot read event {path}: {exc}", file=sys.stderr)
         return 2
-    app = get_app()
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    pipeline = load_app(app, app_dir=app_dir).build(settings)
     if sign and isinstance(event, dict):
         from bot.security import signing
 
@@ -135,10 +183,10 @@ def _invoke(path: Path, *, sign: bool) -> int:
             k: v for k, v in state.get("sessionAttributes", {}).items() if k != signing.SIGNATURE_KEY
         }
         attributes[signing.SIGNATURE_KEY] = signing.sign(
-            app.services.keys.signing, event.get("sessionId", ""), attributes
+            pipeline.services.keys.signing, event.get("sessionId", ""), attributes
         )
         state["sessionAttributes"] = attributes
-    print(json.dumps(app.handle(event), indent=2, ensure_ascii=False))
+    print(json.dumps(pipeline.handle(event), indent=2, ensure_ascii=False))
     return 0
 
 

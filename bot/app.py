@@ -96,6 +96,26 @@ class App[S: Session]:
         self._fallback = intent
         self.router.fallback = intent.dialog_handler
 
+    def discover(self, package: str, *, fallback: str = FALLBACK_INTENT) -> None:
+        """Register every `Intent` (or `Form`) defined at module level in `package`'s modules, in
+        module order; the one named `fallback` becomes the fallback. A new intent is then one new
+        module: nothing else to edit."""
+        import importlib
+        import pkgutil
+
+        root = importlib.import_module(package)
+        found: list[Intent[S]] = []
+        for info in sorted(pkgutil.iter_modules(getattr(root, "__path__", [])), key=lambda m: m.name):
+            module = importlib.import_module(f"{package}.{info.name}")
+            for value in vars(module).values():
+                if isinstance(value, Intent) and value not in found and value.name not in self.intents:
+                    found.append(value)
+        for intent in found:
+            if intent.name == fallback:
+                self.fallback(intent)
+            else:
+                self.add(intent)
+
     @property
     def intent_names(self) -> frozenset[str]:
         return frozenset(self.intents)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.app import App
 from bot.identity import UserIdentity
 from bot.profiles import RememberedUsers
-from intents import collect_card, collect_name, confirm, fallback, flow, wallet_address
+from intents import flow
 from intents.messages import TEXTS
 from intents.session import PaymentSession, Status
 
@@ -22,5 +22,4 @@ app = App(
     give_up=flow.hand_off,
     log_fields=lambda session: {"step": session.step.value, "status": session.status.value},
 )
-app.add(collect_name.form, collect_card.form, confirm.intent, wallet_address.intent)
-app.fallback(fallback.intent)
+app.discover("intents")  # every module's Intent or Form (collect_name, collect_card, confirm, ...)

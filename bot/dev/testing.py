@@ -10,16 +10,15 @@ delegates a ready intent. Recognizing a *new* intent from free text needs NLU: p
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+from bot.dev.lexevents import code_hook_event, slot_value
+from bot.dev.vocab import confirmation_answer
 
-_YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|correct|confirm|please do|do it|y)\b", re.IGNORECASE)
-_NO = re.compile(r"^\s*(no|nope|nah|don't|do not|cancel|n)\b", re.IGNORECASE)
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -67,18 +66,13 @@ class Exchange:
 
 @dataclass
 class LexTestClient:
+    """`LexTestClient(pipeline.handle)`, or `local_bot(...).client()` for the app's bot name and
+    template name checks."""
+
     handler: Handler
     session_id: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:16]}")
-    bot: dict[str, str] = field(
-        default_factory=lambda: {
-            "id": "LOCALBOT01",
-            "name": "PaymentBot",
-            "localeId": "en_US",
-            "version": "DRAFT",
-            "aliasId": "TSTALIASID",
-            "aliasName": "TestBotAlias",
-        }
-    )
+    bot_name: str = "LocalBot"
+    locale: str = "en_US"
     request_attributes: dict[str, str] = field(default_factory=dict)
     history: list[Exchange] = field(default_factory=list)
     _state: dict[str, Any] = field(default_factory=dict)
@@ -140,12 +134,10 @@ class LexTestClient:
             intent = dict(previous["intent"], state="ReadyForFulfillment")
         elif intent_name is None and action.get("type") == "ElicitSlot" and previous.get("intent"):
             intent = json.loads(json.dumps(previous["intent"]))
-            intent["slots"][action["slotToElicit"]] = _slot(text)
+            intent["slots"][action["slotToElicit"]] = slot_value(text)
         elif intent_name is None and action.get("type") == "ConfirmIntent" and previous.get("intent"):
             intent = json.loads(json.dumps(previous["intent"]))
-            intent["confirmationState"] = (
-                "Confirmed" if _YES.search(text) else "Denied" if _NO.search(text) else "None"
-            )
+            intent["confirmationState"] = confirmation_answer(text) or "None"
         else:
             name = intent_name or "FallbackIntent"
             before = previous.get("intent") or {}
@@ -154,36 +146,19 @@ class LexTestClient:
             intent = json.loads(json.dumps(carried)) if carried else {"name": name, "slots": {}}
             intent.update(state="InProgress", confirmationState="None")
         for name, value in slots.items():
-            intent.setdefault("slots", {})[name] = _slot(value)
+            intent.setdefault("slots", {})[name] = slot_value(value)
         intent.setdefault("state", "InProgress")
         intent.setdefault("confirmationState", "None")
-        session_state: dict[str, Any] = {
-            "sessionAttributes": dict(previous.get("sessionAttributes", {})),
-            "activeContexts": previous.get("activeContexts", []),
-            "intent": intent,
-            "originatingRequestId": str(uuid.uuid4()),
-        }
-        if action and source == "DialogCodeHook":
-            session_state["dialogAction"] = action
-        return {
-            "messageVersion": "1.0",
-            "invocationSource": source,
-            "inputMode": input_mode,
-            "responseContentType": "text/plain; charset=utf-8" if input_mode != "Speech" else "audio/pcm",
-            "sessionId": self.session_id,
-            "inputTranscript": text,
-            "invocationLabel": None,
-            "bot": dict(self.bot),
-            "interpretations": [{"interpretationSource": "Lex", "nluConfidence": 1.0, "intent": intent}],
-            "proposedNextState": None,
-            "requestAttributes": dict(self.request_attributes),
-            "sessionState": session_state,
-            "transcriptions": [{"transcription": text, "transcriptionConfidence": 1.0}],
-        }
-
-
-def _slot(value: str) -> dict[str, Any]:
-    return {
-        "shape": "Scalar",
-        "value": {"originalValue": value, "interpretedValue": value, "resolvedValues": [value]},
-    }
+        return code_hook_event(
+            session_id=self.session_id,
+            intent=intent,
+            text=text,
+            source=source,
+            input_mode=input_mode,
+            bot_name=self.bot_name,
+            locale=self.locale,
+            session_attributes=previous.get("sessionAttributes", {}),
+            request_attributes=self.request_attributes,
+            active_contexts=previous.get("activeContexts", []),
+            dialog_action=action or None,
+        )

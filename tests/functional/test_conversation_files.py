@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.dev.cli.test_conversations import CONVERSATIONS, simulator_factory
+from bot.dev.cli.test_conversations import simulator_factory
 from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
 from bot.dev.simulator.conversations import (
     Conversation,
@@ -21,6 +21,7 @@ from bot.dev.simulator.conversations import (
     run_conversation,
 )
 
+CONVERSATIONS = Path(__file__).parents[1] / "conversations"
 FILES = sorted(CONVERSATIONS.glob("*.yaml"))
 
 

@@ -38,6 +38,8 @@ def run_chat(
     session_id: str | None = None,
     user_token: str | None = None,
     template: str = "template.yaml",
+    app: str | None = None,
+    app_dir: str | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
@@ -49,17 +51,24 @@ def run_chat(
         print("--session must be 2-100 letters, digits or . _ : -", file=err)
         return 2
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # per-turn JSON logs would drown the conversation
+    from bot.config import Settings
+    from bot.dev.local import local_bot
     from bot.dev.simulator.definition import BotDefinitionError
+    from bot.logs import configure_logging
 
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
     try:
-        sim = LexSimulator.from_template(
-            template,
-            session_id=session_id,
-            request_attributes={"user_token": user_token} if user_token is not None else None,
-        )
+        bot = local_bot(app, template, settings=settings, app_dir=app_dir)
     except BotDefinitionError as exc:
         print(f"cannot load the bot: {exc}", file=err)
         return 2
+    for problem in bot.problems:
+        print(f"warning: {problem}", file=err)
+    sim = bot.simulator(
+        session_id=session_id,
+        request_attributes={"user_token": user_token} if user_token is not None else None,
+    )
     resumed = session_id is not None and _restore(sim)
     interactive = source.isatty()
     verb = "resuming" if resumed else "session"

@@ -1,40 +1,46 @@
-"""`python -m bot demo`: the product's reference conversation, played through the real handler
-with the local store and the offline gateway, printed as a transcript."""
+"""`python -m bot demo [FILE]`: play a conversation file through the local simulator and print the
+transcript — by default the bot's `happy_path.yaml` (the reference bot's: from "make a payment" to
+a saved card). It uses the same store and settings as `chat` (the local SQLite store by default)."""
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from bot.config import Settings
-from bot.dev.testing import LexTestClient
-from bot.handler import build_app
-
-SCRIPT: list[tuple[str, str | None]] = [
-    ("I'd like to make a payment", "CollectName"),
-    ("John", None),
-    ("Smith", None),
-    ("4242 4242 4242 4241", None),
-    ("4242 4242 4242 4242", None),
-    ("December 2027", None),
-    ("123", None),
-    ("yes", None),
-    ("my wallet is 0x52908400098527886E0F7030069857D2E4169EE7", "WalletAddress"),
-    ("what's my wallet address?", "WalletAddress"),
-]
+from bot.dev.local import conversations_dir, local_bot
+from bot.dev.simulator.conversations import ConversationFileError, load_conversation
 
 
-def run_demo(*, show_state: bool = False) -> int:
+def run_demo(
+    file: Path | None = None,
+    *,
+    show_state: bool = False,
+    app: str | None = None,
+    app_dir: str | None = None,
+    template: str = "template.yaml",
+) -> int:
+    path = file or conversations_dir(template) / "happy_path.yaml"
+    try:
+        conversation = load_conversation(path)
+    except ConversationFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     settings = Settings.from_env()
-    app = build_app(settings)
-    client = LexTestClient(app.handle)
-    print(f"session {client.session_id} · store={settings.store} · {app.app.name}\n")
-    for text, intent in SCRIPT:
-        exchange = client.say(text, intent=intent)
-        print(f"user: {text}")
-        for message in exchange.messages:
+    bot = local_bot(app, template, settings=settings, app_dir=app_dir)
+    sim = bot.simulator(request_attributes=dict(conversation.request_attributes) or None)
+    print(f"session {sim.session_id} · {bot.definition.name} · store={settings.store} · {path.name}\n")
+    for turn in conversation.turns:
+        if turn.user is None:  # a client tampering with its attributes: not part of a demo
+            continue
+        result = sim.say(turn.user, input_mode=turn.input_mode or conversation.input_mode)
+        print(f"user: {turn.user}")
+        for message in result.messages:
             print(f"bot:  {message}")
         if show_state:
-            print(f"      [{exchange.action} {exchange.intent_name or ''} {exchange.slot_to_elicit or ''}]")
-            print(f"      {json.dumps({k: v for k, v in exchange.attributes.items() if k != 'sig'})}")
+            print(f"      [{result.dialog_action} {result.intent or ''} {result.slot_to_elicit or ''}]")
+            shown = {k: v for k, v in result.session_attributes.items() if k != "sig"}
+            print(f"      {json.dumps(shown, ensure_ascii=False)}")
         print()
     return 0

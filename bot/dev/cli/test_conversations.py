@@ -1,9 +1,11 @@
 """`python -m bot test-conversations [FILE ...]`: play conversation files through the simulator.
 
-Each file (default: every `tests/conversations/*.yaml`) runs against a fresh app: in-memory
-store, offline gateway and a throwaway signing key, so runs are independent and write nothing.
-Prints `PASS name` / `FAIL name` with the failing transcript, then `N passed, M failed`;
-the exit code is 1 when anything failed. The format is described in `bot.dev.simulator.conversations`.
+Each file (default: the bot's conversations, `conversations/` beside its template, else
+`tests/conversations/`) runs against a freshly built app: in-memory store, a throwaway signing
+key, the app's parts with local settings (the offline payment gateway), so runs are independent
+and write nothing. Prints `PASS name` / `FAIL name` with the failing transcript, then
+`N passed, M failed`; the exit code is 1 when anything failed. The format is described in
+`bot.dev.simulator.conversations`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.dev.simulator.conversations import (
     Conversation,
@@ -28,43 +30,44 @@ from bot.dev.simulator.conversations import (
     run_conversation,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
-TEMPLATE = ROOT / "template.yaml"
-CONVERSATIONS = ROOT / "tests" / "conversations"
+if TYPE_CHECKING:
+    from bot.app import App
+
+TEMPLATE = Path("template.yaml")
 
 
-def simulator_factory(template: Path = TEMPLATE) -> Callable[[Conversation], Simulator]:
-    """`make(conversation)`: a simulator over a freshly built app (memory store, offline gateway,
-    a new random signing key). The template is parsed once by the engine and cached."""
+def simulator_factory(
+    template: Path | str = TEMPLATE, app: str | App[Any] | None = None, *, app_dir: str | None = None
+) -> Callable[[Conversation], Simulator]:
+    """`make(conversation)`: a simulator over a freshly built app (memory store, local part
+    settings, a new random signing key). The template is parsed once and cached."""
     from bot.config import Settings
-    from bot.dev.simulator.runtime import LexSimulator
-    from bot.handler import build_app
+    from bot.dev.local import local_bot
+    from bot.loader import load_app
 
+    chosen = app if app is not None and not isinstance(app, str) else load_app(app, app_dir=app_dir)
     local_dir = str(Path(tempfile.gettempdir()) / "lex-conversations-unused")  # nothing is written
 
     def make(conversation: Conversation) -> Simulator:
         settings = Settings.from_env(
             {
                 "BOT_STORE": "memory",
-                "PAYMENT_GATEWAY": "offline",
                 "BOT_SIGNING_KEY": secrets.token_urlsafe(48),
                 "BOT_LOCAL_DIR": local_dir,
             }
         )
-        app = build_app(settings)
-        return LexSimulator.from_template(
-            str(template),
-            handler=app.handle,
-            request_attributes=dict(conversation.request_attributes) or None,
-        )
+        bot = local_bot(chosen, template, settings=settings)
+        return bot.simulator(request_attributes=dict(conversation.request_attributes) or None)
 
     return make
 
 
-def conversation_files(paths: Sequence[Path] = ()) -> list[Path]:
-    """The files to run: `paths` (a directory means its *.yaml), or every default conversation."""
+def conversation_files(paths: Sequence[Path] = (), *, template: Path | str = TEMPLATE) -> list[Path]:
+    """The files to run: `paths` (a directory means its *.yaml), or every conversation of the bot."""
+    from bot.dev.local import conversations_dir
+
     if not paths:
-        return sorted(CONVERSATIONS.glob("*.yaml"))
+        return sorted(conversations_dir(template).glob("*.yaml"))
     found: list[Path] = []
     for path in paths:
         found += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
@@ -72,15 +75,23 @@ def conversation_files(paths: Sequence[Path] = ()) -> list[Path]:
 
 
 def run_files(
-    paths: Sequence[Path] = (), *, template: Path = TEMPLATE, verbose: bool = False, out: TextIO = sys.stdout
+    paths: Sequence[Path] = (),
+    *,
+    template: Path | str = TEMPLATE,
+    app: str | App[Any] | None = None,
+    app_dir: str | None = None,
+    verbose: bool = False,
+    out: TextIO = sys.stdout,
 ) -> int:
     """Run the files, print each result and the summary; 0 if all passed, else 1."""
-    files = conversation_files(paths)
+    from bot.dev.local import conversations_dir
+
+    files = conversation_files(paths, template=template)
     if not files:
-        print(f"no conversation files found (looked in {CONVERSATIONS})", file=out)
+        print(f"no conversation files found (looked in {conversations_dir(template)})", file=out)
         return 1
     started = time.perf_counter()
-    make = simulator_factory(template)
+    make = simulator_factory(template, app, app_dir=app_dir)
     reports: list[ConversationReport] = []
     load_errors = 0
     for path in files:
@@ -101,11 +112,19 @@ def run_files(
     return 1 if failed else 0
 
 
-def main(paths: Sequence[Path] = (), *, verbose: bool = False, show_logs: bool = False) -> int:
+def main(
+    paths: Sequence[Path] = (),
+    *,
+    verbose: bool = False,
+    show_logs: bool = False,
+    app: str | None = None,
+    app_dir: str | None = None,
+    template: str | Path = TEMPLATE,
+) -> int:
     if show_logs:
         from bot.logs import configure_logging
 
         configure_logging("INFO")  # JSON lines on stderr, as under Lambda
     else:  # the warnings the forgery files provoke would drown the report (they are checked instead)
         logging.getLogger().addHandler(logging.NullHandler())
-    return run_files(paths, verbose=verbose)
+    return run_files(paths, verbose=verbose, app=app, app_dir=app_dir, template=template)

@@ -23,7 +23,6 @@ import yaml
 FALLBACK_SIGNATURE = "AMAZON.FallbackIntent"
 DEFAULT_IDLE_SESSION_TTL = 300  # Lex's default session lifetime (5 minutes)
 DEFAULT_NLU_THRESHOLD = 0.40  # Lex's default NluConfidenceThreshold
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 class BotDefinitionError(ValueError):
@@ -160,17 +159,9 @@ _cache: dict[tuple[str, int], BotDefinition] = {}
 _cache_lock = threading.Lock()
 
 
-def resolve_template_path(path: str | os.PathLike[str] = "template.yaml") -> Path:
-    """`path` as given; a relative path that does not exist is also tried from the repository root."""
-    candidate = Path(path)
-    if not candidate.exists() and not candidate.is_absolute() and (REPO_ROOT / candidate).exists():
-        return REPO_ROOT / candidate
-    return candidate
-
-
 def load_definition(path: str | os.PathLike[str] = "template.yaml") -> BotDefinition:
     """The bot defined in the template at `path` (cached by path and modification time)."""
-    file = resolve_template_path(path).resolve()
+    file = Path(path).resolve()
     try:
         key = (str(file), file.stat().st_mtime_ns)
     except OSError as exc:

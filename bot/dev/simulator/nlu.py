@@ -28,6 +28,7 @@ from typing import Any
 
 from bot.dev.simulator.definition import LocaleDefinition
 from bot.dev.simulator.slots import FREE_TEXT_CAPTURE, capture_pattern, resolve_slot
+from bot.dev.vocab import normalize
 
 TOP_N = 5
 STRONG_MATCH = 0.9  # an input this close to another intent's utterance switches intent mid-dialog
@@ -74,7 +75,6 @@ STOP_WORDS = frozenset(
     ]
 )
 _SLOT = re.compile(r"\{([A-Za-z0-9_]+)\}")
-_APOSTROPHES = re.compile(r"['’`]")
 _SEPARATOR = r"[\W_]+"
 # A free-text slot found after some leading words ("can I pay by card please") is only taken
 # for a value when it looks like one: it has a digit or a number word.
@@ -84,11 +84,6 @@ _VALUE_HINT = re.compile(
     re.IGNORECASE,
 )
 _EDGE = r"[\W_]*"
-
-
-def normalize(text: str) -> str:
-    """Lowercase, apostrophes dropped ("I'd" -> "id"), other punctuation to spaces, spaces collapsed."""
-    return " ".join(re.sub(r"[\W_]+", " ", _APOSTROPHES.sub("", text.lower())).split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,63 +34,28 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot.dev.lexevents import code_hook_event, slot_text
 from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
 from bot.dev.simulator.checks import check_response
 from bot.dev.simulator.definition import BotDefinition, IntentDefinition, Prompt, load_definition
-from bot.dev.simulator.nlu import STRONG_MATCH, Interpretation, normalize, recognizer_for
+from bot.dev.simulator.nlu import STRONG_MATCH, Interpretation, recognizer_for
 from bot.dev.simulator.slots import resolve_slot
+from bot.dev.vocab import confirmation_answer
 from bot.security.sealing import PREFIX as SEALED_PREFIX
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
 INPUT_MODES = ("Text", "Speech", "DTMF")
 MAX_INPUT_CHARS = 1024  # RecognizeText's limit
-TEST_ALIAS = {"aliasId": "TSTALIASID", "aliasName": "TestBotAlias"}
 SIMULATED_BOT_ID = "SIMBOT0001"
 DEFAULT_CONFIRMATION_RETRIES = 2
 FAILED_MESSAGE = "Sorry, I'm having trouble understanding. Let's stop here for now."
-MASKED_SLOTS = frozenset({"CardNumber", "SecurityCode"})
 MASK = "•"
-
-_YES = frozenset(
-    [
-        "yes",
-        "yeah",
-        "yep",
-        "yup",
-        "sure",
-        "ok",
-        "okay",
-        "correct",
-        "confirm",
-        "right",
-        "affirmative",
-        "absolutely",
-        "definitely",
-        "y",
-    ]
-)
-_YES_PHRASES = ("yes please", "please do", "do it", "go ahead", "thats right", "sounds good", "of course")
-_NO = frozenset(["no", "nope", "nah", "cancel", "dont", "stop", "negative", "n"])
-_NO_PHRASES = ("do not", "no thanks", "not now", "never mind")
-
-
-def confirmation_answer(text: str) -> str | None:
-    """ "Confirmed", "Denied" or None (not a yes/no answer), as Lex maps a reply to ConfirmIntent."""
-    words = normalize(text).split()
-    if not words:
-        return None
-    said = " ".join(words)
-    if words[0] in _NO or said.startswith(_NO_PHRASES):
-        return "Denied"
-    if words[0] in _YES or said.startswith(_YES_PHRASES):
-        return "Confirmed"
-    return None
 
 
 def _prompt_text(prompt: Prompt | None, intent: dict[str, Any] | None) -> list[str]:
@@ -116,17 +81,6 @@ def mask_value(text: str) -> str:
     if len(compact) >= 8:
         return f"{MASK * 4} {compact[-4:]}"
     return MASK * max(len(compact), 1)
-
-
-def slot_text(slot: Any) -> str | None:
-    """interpretedValue, else originalValue, of a Lex slot (None when empty)."""
-    if not isinstance(slot, dict) or not isinstance(slot.get("value"), dict):
-        return None
-    value = slot["value"]
-    text = value.get("interpretedValue")
-    if text is None:
-        text = value.get("originalValue")
-    return text if isinstance(text, str) else None
 
 
 @dataclass(slots=True)
@@ -158,6 +112,7 @@ class LexSimulator:
         clock: Callable[[], float] = time.time,
         raise_on_invalid: bool = True,
         invoke_hook_on_retry: bool = False,
+        masked_slots: Iterable[str] = (),
     ) -> None:
         self.definition = definition
         self.locale = definition.locale(locale)
@@ -167,6 +122,7 @@ class LexSimulator:
         self.clock = clock
         self.raise_on_invalid = raise_on_invalid
         self.invoke_hook_on_retry = invoke_hook_on_retry
+        self.masked_slots = frozenset(masked_slots)  # shown masked, besides the template's obfuscated slots
         self.history: list[SimResult] = []
         self._recognizer = recognizer_for(self.locale)
         self._state: dict[str, Any] = {}
@@ -181,13 +137,13 @@ class LexSimulator:
         handler: Handler | None = None,
         **kw: Any,
     ) -> LexSimulator:
-        """A simulator for the bot in `path`, driving `handler` (default: the app's `handle`)."""
-        definition = load_definition(path)
+        """A simulator for the bot in `path`, driving `handler` (default: the `BOT_APP` app,
+        built with name checks against this template; see `bot.dev.local`)."""
         if handler is None:
-            from bot.handler import get_app
+            from bot.dev.local import local_bot
 
-            handler = get_app().handle
-        return cls(definition, handler, **kw)
+            return local_bot(None, path).simulator(**kw)
+        return cls(load_definition(path), handler, **kw)
 
     # -- session -----------------------------------------------------------------------------
 
@@ -505,14 +461,6 @@ class LexSimulator:
 
     def _event(self, turn: _Turn, source: str, state: dict[str, Any]) -> dict[str, Any]:
         intent = self._complete(copy.deepcopy(state["intent"]))
-        session_state: dict[str, Any] = {
-            "sessionAttributes": dict(state.get("sessionAttributes") or {}),
-            "activeContexts": copy.deepcopy(state.get("activeContexts") or []),
-            "intent": intent,
-            "originatingRequestId": turn.request_id,
-        }
-        if source == "DialogCodeHook" and state.get("dialogAction"):
-            session_state["dialogAction"] = copy.deepcopy(state["dialogAction"])
         proposed = None
         missing = self._next_slot(intent) if source == "DialogCodeHook" else None
         if source == "DialogCodeHook" and turn.retry_slot is not None:
@@ -524,45 +472,39 @@ class LexSimulator:
                 "intent": copy.deepcopy(intent),
                 "prompt": {"attempt": "Initial" if retries == 0 else f"Retry{retries}"},
             }
-        return {
-            "messageVersion": "1.0",
-            "invocationSource": source,
-            "inputMode": turn.input_mode,
-            "responseContentType": "audio/pcm"
-            if turn.input_mode == "Speech"
-            else "text/plain; charset=utf-8",
-            "sessionId": self.session_id,
-            "inputTranscript": turn.text,
-            "invocationLabel": None,
-            "bot": {
-                "id": SIMULATED_BOT_ID,
-                "name": self.definition.name,
-                "localeId": self.locale.locale_id,
-                "version": "DRAFT",
-                **TEST_ALIAS,
-            },
-            "interpretations": self._interpretations(turn, intent),
-            "proposedNextState": proposed,
-            "requestAttributes": dict(self.request_attributes),
-            "sessionState": session_state,
-            "transcriptions": [
-                {
-                    "transcription": turn.text,
-                    "transcriptionConfidence": 0.95 if turn.input_mode == "Speech" else 1.0,
-                    "resolvedContext": {"intent": intent["name"]},
-                    "resolvedSlots": {
-                        name: {
-                            "shape": value.get("shape", "Scalar"),
-                            "value": {
-                                "originalValue": value["value"].get("originalValue"),
-                                "resolvedValues": value["value"].get("resolvedValues", []),
-                            },
-                        }
-                        for name, value in turn.resolved.items()
+        transcription = {
+            "transcription": turn.text,
+            "transcriptionConfidence": 0.95 if turn.input_mode == "Speech" else 1.0,
+            "resolvedContext": {"intent": intent["name"]},
+            "resolvedSlots": {
+                name: {
+                    "shape": value.get("shape", "Scalar"),
+                    "value": {
+                        "originalValue": value["value"].get("originalValue"),
+                        "resolvedValues": value["value"].get("resolvedValues", []),
                     },
                 }
-            ],
+                for name, value in turn.resolved.items()
+            },
         }
+        return code_hook_event(
+            session_id=self.session_id,
+            intent=intent,
+            text=turn.text,
+            source=source,
+            input_mode=turn.input_mode,
+            bot_name=self.definition.name,
+            bot_id=SIMULATED_BOT_ID,
+            locale=self.locale.locale_id,
+            session_attributes=state.get("sessionAttributes") or {},
+            request_attributes=self.request_attributes,
+            active_contexts=copy.deepcopy(state.get("activeContexts") or []),
+            dialog_action=copy.deepcopy(state.get("dialogAction")),
+            interpretations=self._interpretations(turn, intent),
+            proposed_next_state=proposed,
+            transcriptions=[transcription],
+            originating_request_id=turn.request_id,
+        )
 
     def _interpretations(self, turn: _Turn, intent: dict[str, Any]) -> list[dict[str, Any]]:
         """Lex's interpretations: the NLU ranking, with the intent in play as the event carries it.
@@ -628,7 +570,7 @@ class LexSimulator:
         shown: dict[str, str | None] = {}
         for name, slot in (intent.get("slots") or {}).items():
             text = slot_text(slot)
-            obfuscated = name in MASKED_SLOTS or bool(
+            obfuscated = name in self.masked_slots or bool(
                 definition and name in definition.slots and definition.slots[name].obfuscated
             )
             if text is None:
