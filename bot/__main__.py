@@ -3,7 +3,7 @@
 chat                      talk to the bot through the local Lex V2 simulator (the template's NLU, dialog)
 demo [FILE]               play a conversation file (default: the bot's happy_path.yaml), print the transcript
 invoke EVENT.json         run the handler on one event, print the response (a Docker-free `sam local invoke`)
-test-conversations [FILE ...]  play conversation files and check every turn (default: the bot's conversations/)
+test-conversations [FILE ...]  play conversation files, check every turn (default: the bot's conversations/)
 new-intent NAME --slot NAME:TYPE ...   scaffold an intent: handler, template block, conversation test
 sessions COMMAND          stored sessions: list, list-all, show, delete, feedback, review, add, schema
 tables COMMAND            set up / maintain the store: create, backfill-ttl [--dry-run]
