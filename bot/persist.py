@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.turn")
 
+CARD_CONTEXT_TURNS = 4  # how far back a card-number prompt makes digit groups suspect
 PROFILE_EXTRA = "profile"  # SessionRecord.extra key: the session's server-side copy of the user's profile
 
 
@@ -93,6 +94,10 @@ def save(
     previous_slot = action.slotToElicit if action is not None and action.type == "ElicitSlot" else None
     if previous_slot is None and restored.history:
         previous_slot = restored.history[-1].slot
+    # The card number was asked for in the last turns: digit groups may be pieces of it.
+    card_slots = {slot for slot, role in sensitive.items() if role == history.CARD_NUMBER}
+    recent = [entry.slot for entry in restored.history[-CARD_CONTEXT_TURNS:]]
+    card_context = previous_slot in card_slots or any(slot in card_slots for slot in recent)
     entry = history.new_entry(
         keys.history[0],
         session_id=sid,
@@ -102,6 +107,7 @@ def save(
             turn.event.inputTranscript,
             eliciting=sensitive.get(previous_slot) if previous_slot else None,
             sensitive_values={sensitive[k]: v for k, v in sensitive_values.items() if k in sensitive},
+            card_context=card_context,
         ),
         bot=shown,
         bot_redacted=True,

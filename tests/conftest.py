@@ -32,6 +32,21 @@ def _no_pending_metrics() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Commands run in-process (chat, invoke...) configure logging for a CLI: root handlers and the
+    levels of the libraries' loggers. Each test gets them back as they were."""
+    names = ("bot", "botocore", "boto3", "urllib3", "stripe")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, value in levels.items():
+        logging.getLogger(name).setLevel(value)
+
+
+@pytest.fixture(autouse=True)
 def _no_lambda_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_LAMBDA_FUNCTION_NAME", "BOT_STORE", "PAYMENT_GATEWAY", "SIGNING_KEY_SECRET_ARN"):
         monkeypatch.delenv(name, raising=False)

@@ -142,6 +142,13 @@ def _expiry_text(month: int, year: int) -> str:
     return f"{month:02d}/{year % 100:02d}" if year >= 2000 else f"{month:02d}/{year}"
 
 
+def _clearly_a_date(raw: str) -> bool:
+    """A separator between month and year, or a month written as a word."""
+    text = raw.strip()
+    months = r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    return bool(re.search(r"[0-9]\s*[/\-.]\s*[0-9]", text) or re.search(months, text, re.IGNORECASE))
+
+
 def validate_expiration_date(raw: str, *, today: datetime.date) -> Validation[Expiry]:
     """Validate a card expiry; the card is valid through the last day of its month.
 
@@ -168,9 +175,11 @@ def validate_expiration_date(raw: str, *, today: datetime.date) -> Validation[Ex
         return Invalid(_GARBAGE)
     month, year = valid[0]
     if (year, month) < (today.year, today.month):
+        # Read back what was understood only when the answer was clearly a date: bare digits
+        # ("817") may be a security code said at the wrong prompt, and must not be echoed.
+        heard = f" in {_expiry_text(month, year)}" if _clearly_a_date(raw) else ""
         return Invalid(
-            f"That card expired in {_expiry_text(month, year)}. "
-            "Please check the expiration date on the card, or use a different card."
+            f"That card expired{heard}. Please check the expiration date on the card, or use a different card."
         )
     if (year, month) > (today.year + MAX_YEARS_AHEAD, today.month):
         return Invalid(_TOO_FAR)

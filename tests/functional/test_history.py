@@ -83,10 +83,10 @@ def test_card_number_and_security_code_are_redacted_in_the_history(
 
 def test_an_invalid_card_number_is_masked_too(client: LexTestClient, store: MemoryStore) -> None:
     start(client)
-    client.say("4242 4242 4242 4241")  # fails Luhn, still a card number
+    client.say("4242 4242 4242 4241")  # fails Luhn: no digit of it is kept (only a valid PAN keeps its last 4)
     client.say("four two four two four two four two four two four two four two four two")
     entries = history(store, client.session_id)
-    assert [e.user for e in entries[-2:]] == ["•••• 4241", "•••• 4242"]
+    assert [e.user for e in entries[-2:]] == [CODE_MASK, "•••• 4242"]
 
 
 def test_a_card_number_given_out_of_turn_is_masked(client: LexTestClient, store: MemoryStore) -> None:

@@ -214,3 +214,13 @@ def test_round_trips_any_month_in_range(today, months_ahead, fmt):
     year, month = divmod(index, 12)
     month += 1
     assert check(fmt(month, year), today=today) == Valid(Expiry(month, year))
+
+
+@pytest.mark.parametrize("text", ["817", "0817", "eight one seven"])
+def test_an_expired_reading_of_bare_digits_is_not_read_back(text):
+    """Bare digits at the expiry prompt may be the security code said too early: the re-prompt says
+    the card has expired without echoing what was heard (it would echo the code)."""
+    result = check(text, today=datetime.date(2026, 12, 1))
+    assert isinstance(result, Invalid)
+    assert "That card expired." in result.reason
+    assert not any(d in result.reason for d in ("817", "08/17", "8/17"))

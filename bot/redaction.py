@@ -1,0 +1,369 @@
+"""Card data out of stored and operator-visible text: one redaction, used on every path into a store.
+
+What counts as card data, in text a person typed, spoke or keyed:
+- **card numbers**: 13–19 digits that pass the Luhn check, in any script's digits (full-width,
+  Arabic-Indic, ... after NFKC), with zero-width or other format characters anywhere, grouped by
+  any short separators (spaces, NBSP, tabs, newlines, ", ", " - ", "/", dots), glued to letters
+  ("card4242…"), or spoken ("four two four two…", "double four", "triple two", "oh"). At most the
+  last four digits of a Luhn-valid number are kept ("•••• 4242"); a long digit run that fails Luhn
+  is masked entirely ("••••") — it is most likely a mistyped card number;
+- **security codes**: a 3–4 digit group, typed or spoken, where a code is plausible — after "cvv",
+  "cvc", "csc", "security code", "code on the back", "code"..., or right after an expiry date
+  ("12/30 817") or a card number — becomes "•••";
+- **chunks of a card number**: when the card is being entered in pieces (`card_context`: the
+  bot asked for the card number in one of the last turns), every further 3+ digit group becomes
+  "•••", so no sequence of stored turns rebuilds a number.
+Dates, years, phone and order numbers (fewer than 12 digits, no code context) and wallet
+addresses (0x + 40 hex digits) are kept.
+
+`redact_stored(text)` is the context-free form; the store applies it to every text it writes
+(history entries, titles, feedback, reviews), so it is the one choke point: a caller cannot
+forget it. It is idempotent (masks survive a second pass unchanged), so entries signed after
+redaction keep their signature. `redact_answer` and `redact_utterance` add what the dialog knows
+(which slot was being asked for).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.validation.spoken import DIGIT_WORDS, TEEN_WORDS, TENS_WORDS
+
+CARD_MASK = "••••"
+CODE_MASK = "•••"
+CARD_NUMBER = "card_number"
+SECURITY_CODE = "security_code"
+MAX_TEXT = 4096  # nothing longer is stored; Lex caps user input at 1024 characters
+
+MIN_CARD_RUN = 12  # digits: a run this long can only be a card number (or a piece of one)
+_PAN_LENGTHS = (16, 15, 19, 18, 17, 14, 13)  # preferred first: the common card lengths
+_MAX_GAP = 4  # characters between the groups of one number (", ", " - ", tab...)
+_CONTEXT = 40  # characters before a code in which its keyword or an expiry may stand
+
+_WALLET = re.compile(r"0x[0-9a-f]{40}(?![0-9a-z])", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_MASKED_LAST4 = re.compile(re.escape(CARD_MASK) + r" ([0-9]{4})")
+_CODE_WORDS = re.compile(
+    r"\b(?:cvv2?|cvc2?|csc|cid|cvn|security\s+(?:code|number)|verification\s+(?:code|number|value)|"
+    r"card\s+code|code\s+on\s+the\s+back|back\s+of\s+the\s+card|code|pin)(?![a-z])"
+    r"[^a-z0-9]*(?:[a-z]+[^a-z0-9]+){0,3}$",
+    re.IGNORECASE,
+)
+_CODE_AFTER = re.compile(  # "389 is my cvv"
+    r"^[^a-z0-9]*(?:[a-z]+[^a-z0-9]+){0,3}(?:cvv2?|cvc2?|csc|security\s+code|verification\s+code)\b",
+    re.IGNORECASE,
+)
+_EXPIRY = re.compile(
+    r"(?:\b[0-9]{1,2}\s*[/\-.]\s*(?:[0-9]{2}|[0-9]{4})|" + re.escape(CARD_MASK) + r"(?: [0-9]{4})?)\W*$"
+)
+_MONTHS = (
+    "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|"
+    "september|oct|october|nov|november|dec|december"
+)
+_MONTH_YEAR = re.compile(rf"\b(?:{_MONTHS})\W+(?:[0-9]{{2}}|[0-9]{{4}})\W*$", re.IGNORECASE)
+_YEAR_AFTER_MONTH = re.compile(rf"\b(?:{_MONTHS})\W*$|/\s*$", re.IGNORECASE)
+_REPEATS = {"double": 2, "triple": 3}
+
+
+# --- normalization ------------------------------------------------------------------------------
+
+
+def _normalize(text: str) -> tuple[str, list[int]]:
+    """NFKC per character, format characters (zero-width...) dropped, every decimal digit in
+    ASCII; with, for each normalized character, the index of the original character it came from."""
+    out: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if unicodedata.category(char) == "Cf":
+            continue
+        if char.isdecimal():
+            out.append(str(unicodedata.decimal(char)))
+            origin.append(index)
+            continue
+        for piece in unicodedata.normalize("NFKC", char):
+            out.append(str(unicodedata.decimal(piece)) if piece.isdecimal() else piece)
+            origin.append(index)
+    return "".join(out), origin
+
+
+# --- number tokens ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Token:
+    start: int  # in the normalized text
+    end: int
+    digits: str
+    spoken: bool
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Digit groups and spoken numbers, in order. Digits glued to letters count only as long runs
+    (a card number typed into a word); wallet addresses are skipped."""
+    wallets = [m.span() for m in _WALLET.finditer(text)]
+    tokens: list[_Token] = []
+    repeat = 1
+    pending_tens: _Token | None = None
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        if any(a <= start < b for a, b in wallets):
+            continue
+        word = match.group(0)
+        lower = word.lower()
+        if word.isdigit():
+            tokens.append(_Token(start, end, _repeat(word, repeat), False))
+            repeat = 1
+            continue
+        if lower in _REPEATS:
+            repeat = _REPEATS[lower]
+            continue
+        digits = _spoken_digits(lower)
+        if digits is not None:
+            if pending_tens is not None and lower in DIGIT_WORDS and tokens and tokens[-1] is pending_tens:
+                pending_tens.digits = pending_tens.digits[0] + digits  # "forty two" -> 42
+                pending_tens.end = end
+                pending_tens = None
+                continue
+            token = _Token(start, end, _repeat(digits, repeat), True)
+            tokens.append(token)
+            pending_tens = token if lower in TENS_WORDS else None
+            repeat = 1
+            continue
+        repeat = 1
+        pending_tens = None
+        for run in re.finditer(r"[0-9]{3,}", word):  # "card4242424242424242", "cvv123"
+            tokens.append(_Token(start + run.start(), start + run.end(), run.group(0), False))
+    return tokens
+
+
+def _spoken_digits(word: str) -> str | None:
+    if word in DIGIT_WORDS and word != "o":
+        return DIGIT_WORDS[word]
+    if word in TEEN_WORDS:
+        return str(TEEN_WORDS[word])
+    if word in TENS_WORDS:
+        return str(TENS_WORDS[word])
+    return None
+
+
+def _repeat(digits: str, times: int) -> str:
+    return digits * times if len(digits) == 1 else digits
+
+
+def _runs(text: str, tokens: list[_Token]) -> list[list[_Token]]:
+    """Tokens that belong to one number: separated only by a few non-letter characters."""
+    runs: list[list[_Token]] = []
+    for token in tokens:
+        if runs:
+            gap = text[runs[-1][-1].end : token.start]
+            if len(gap) <= _MAX_GAP and not any(c.isalnum() for c in gap):
+                runs[-1].append(token)
+                continue
+        runs.append([token])
+    return runs
+
+
+# --- detection ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int  # normalized text
+    end: int
+    mask: str
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0 and digits.strip("0") != ""
+
+
+def _pan_window(run: list[_Token]) -> tuple[int, int] | None:
+    """The tokens [i, j) of a Luhn-valid card number inside a run: the whole run if it is one,
+    else whole tokens, common lengths first (the earliest start wins); None if there is none."""
+    whole = "".join(t.digits for t in run)
+    if 13 <= len(whole) <= 19 and _luhn(whole):
+        return 0, len(run)
+    best: tuple[int, int, int] | None = None  # (preference, i, j)
+    for i in range(len(run)):
+        digits = ""
+        for j in range(i, len(run)):
+            digits += run[j].digits
+            if len(digits) > 19:
+                break
+            if len(digits) >= 13 and _luhn(digits):
+                rank = _PAN_LENGTHS.index(len(digits))
+                if best is None or rank < best[0]:
+                    best = (rank, i, j + 1)
+        if best is not None:
+            return best[1], best[2]
+    return None
+
+
+def _card_spans(text: str, runs: list[list[_Token]]) -> tuple[list[_Span], list[_Token]]:
+    """Masks for card numbers and long digit runs; the tokens left for the code checks."""
+    spans: list[_Span] = []
+    rest: list[_Token] = []
+    for run in runs:
+        total = sum(len(t.digits) for t in run)
+        if total < MIN_CARD_RUN:
+            rest += run
+            continue
+        window = _pan_window(run)
+        if window is None and len(run) == 1 and len(run[0].digits) > 19:
+            spans.append(_Span(run[0].start, run[0].end, _inner_pan_mask(run[0].digits)))
+            continue
+        if window is None:
+            spans.append(_Span(run[0].start, run[-1].end, CARD_MASK))
+            continue
+        i, j = window
+        last4 = "".join(t.digits for t in run[i:j])[-4:]
+        spans.append(_Span(run[i].start, run[j - 1].end, f"{CARD_MASK} {last4}"))
+        before, after = run[:i], run[j:]
+        if sum(len(t.digits) for t in before) >= MIN_CARD_RUN - 4:  # digits glued before a card
+            spans.append(_Span(before[0].start, before[-1].end, CARD_MASK))
+        else:
+            rest += before
+        rest += after
+    return spans, rest
+
+
+def _inner_pan_mask(digits: str) -> str:
+    for length in _PAN_LENGTHS:
+        for start in range(len(digits) - length + 1):
+            if _luhn(digits[start : start + length]):
+                return f"{CARD_MASK} {digits[start + length - 4 : start + length]}"
+    return CARD_MASK
+
+
+def _code_spans(text: str, tokens: list[_Token], spans: list[_Span], *, card_context: bool) -> list[_Span]:
+    """3–4 digit groups where a security code is plausible (or any chunk, in card context)."""
+    found: list[_Span] = []
+    groups = _groups(text, tokens)
+    for group in groups:
+        digits = "".join(t.digits for t in group)
+        start, end = group[0].start, group[-1].end
+        before = _masked_prefix(text, start, [*spans, *found])
+        after = text[end : end + _CONTEXT]
+        code = 3 <= len(digits) <= 4 and bool(
+            _CODE_WORDS.search(before)
+            or _EXPIRY.search(before)
+            or _MONTH_YEAR.search(before)
+            or _CODE_AFTER.search(after)
+        )
+        chunk = card_context and len(digits) >= 3 and not _is_year(digits, before)
+        if code or chunk:
+            found.append(_Span(start, end, CODE_MASK))
+    return found
+
+
+def _groups(text: str, tokens: list[_Token]) -> list[list[_Token]]:
+    """Spoken digits said one by one form one group ("eight one seven"); typed groups stand alone."""
+    groups: list[list[_Token]] = []
+    for token in tokens:
+        if groups and token.spoken and groups[-1][-1].spoken:
+            gap = text[groups[-1][-1].end : token.start]
+            if len(gap) <= _MAX_GAP and not any(c.isalnum() for c in gap):
+                groups[-1].append(token)
+                continue
+        groups.append([token])
+    return groups
+
+
+def _masked_prefix(text: str, start: int, spans: list[_Span]) -> str:
+    """Up to `_CONTEXT` characters before `start`, with the masks found so far in place."""
+    head = text[max(0, start - _CONTEXT) : start]
+    offset = max(0, start - _CONTEXT)
+    for span in sorted(spans, key=lambda s: s.start, reverse=True):
+        if span.end <= start and span.start >= offset:
+            a, b = span.start - offset, span.end - offset
+            head = head[:a] + span.mask + head[b:]
+    return head
+
+
+def _is_year(digits: str, before: str) -> bool:
+    return len(digits) == 4 and digits[:2] in ("19", "20") and bool(_YEAR_AFTER_MONTH.search(before))
+
+
+def _apply(original: str, normalized: str, origin: list[int], spans: list[_Span]) -> str:
+    """Replace the original characters behind each normalized span by its mask."""
+    if not spans:
+        return original
+    out = original
+    for span in sorted(spans, key=lambda s: s.start, reverse=True):
+        first = origin[span.start]
+        last = origin[span.end - 1] + 1
+        out = out[:first] + span.mask + out[last:]
+    return out
+
+
+# --- the public forms ---------------------------------------------------------------------------
+
+
+def redact_free_text(text: str, *, card_context: bool = False) -> str:
+    """`text` with card numbers, security codes and (in card context) card chunks masked."""
+    text = text[:MAX_TEXT]
+    if not any(c.isdigit() or c.isalpha() for c in text):
+        return text
+    normalized, origin = _normalize(text)
+    protected = [m.span() for m in _MASKED_LAST4.finditer(normalized)]  # "•••• 4242" stays as it is
+    tokens = [t for t in _tokens(normalized) if not any(a <= t.start < b for a, b in protected)]
+    if not tokens:
+        return text
+    spans, rest = _card_spans(normalized, _runs(normalized, tokens))
+    spans += _code_spans(normalized, rest, spans, card_context=card_context)
+    return _apply(text, normalized, origin, spans)
+
+
+def redact_stored(text: str) -> str:
+    """The context-free redaction every stored or operator-visible text goes through (idempotent)."""
+    return redact_free_text(text)
+
+
+def redact_answer(text: str, role: str) -> str:
+    """The whole answer to a prompt for a sensitive slot: the card number keeps at most the last
+    four digits of a Luhn-valid number; anything else is a chunk or a code: "•••"."""
+    if role == SECURITY_CODE:
+        return CODE_MASK
+    normalized, _ = _normalize(text[:MAX_TEXT])
+    tokens = _tokens(normalized)
+    for run in _runs(normalized, tokens):
+        window = _pan_window(run)
+        if window is not None:
+            i, j = window
+            return f"{CARD_MASK} {''.join(t.digits for t in run[i:j])[-4:]}"
+    for token in tokens:
+        if len(token.digits) > 19 and (masked := _inner_pan_mask(token.digits)) != CARD_MASK:
+            return masked
+    return CODE_MASK
+
+
+def redact_utterance(
+    text: str,
+    *,
+    eliciting: str | None = None,
+    sensitive_values: Mapping[str, str | None] | None = None,
+    card_context: bool = False,
+) -> str:
+    """What the user said, as it may be stored.
+
+    `eliciting` is what the slot the bot had asked for holds, if it is sensitive ("card_number" or
+    "security_code"): the whole answer is the value. `sensitive_values` maps those roles to this
+    turn's raw slot texts, masked wherever they appear. `card_context`: the card number was asked
+    for in the last turns, so digit groups may be chunks of it.
+    """
+    text = text[:MAX_TEXT]
+    if eliciting in (CARD_NUMBER, SECURITY_CODE):
+        return redact_answer(text, eliciting)
+    for role, value in (sensitive_values or {}).items():
+        if value and value.strip() and value in text:
+            text = text.replace(value, redact_answer(value, role))
+    return redact_free_text(text, card_context=card_context)
