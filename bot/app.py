@@ -3,7 +3,7 @@
     from bot import App, Texts
     from bot.payments import CardCapture
 
-    cards = CardCapture()
+    cards = CardCapture(number="CardNumber", expiry="ExpirationDate", code="SecurityCode")
     app = App("PaymentBot", session=PaymentSession, texts=Texts(...), parts=[cards])
     app.add(collect_name.form, collect_card.form, confirm.intent)
     app.fallback(fallback.intent)

@@ -1,7 +1,7 @@
 """Card capture, an opt-in part: tokenize-and-drop with a payment gateway.
 
     cards = CardCapture(number="CardNumber", expiry="ExpirationDate", code="SecurityCode")
-    app = App("PaymentBot", session=PaymentSession, parts=[cards])
+    app = App("PaymentBot", session=PaymentSession, parts=[cards])   # the slots as the template names them
 
     token = cards.tokenize(turn, pan, expiry, cvc)       # the moment the card is complete
     done = cards.commit(turn, token.payment_method_id, cardholder_name="John Smith")
@@ -112,11 +112,12 @@ class CardRuntime:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CardCapture:
-    """The card slots of a bot, and the gateway that tokenizes what they collect."""
+    """The card slots of a bot (named as in its bot definition), and the gateway that tokenizes
+    what they collect."""
 
-    number: str = "CardNumber"
-    expiry: str = "ExpirationDate"
-    code: str = "SecurityCode"
+    number: str
+    expiry: str
+    code: str
 
     @property
     def sensitive_slots(self) -> Mapping[str, str]:
