@@ -11,7 +11,6 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from bot.app import App
@@ -24,7 +23,7 @@ def app_spec(env: Mapping[str, str] | None = None) -> str:
     return (env if env is not None else os.environ).get("BOT_APP") or DEFAULT_APP
 
 
-def load_app(spec: str | None = None, *, app_dir: str | Path | None = None) -> App[Any]:
+def load_app(spec: str | None = None, *, app_dir: str | os.PathLike[str] | None = None) -> App[Any]:
     """Import `package.module:attribute` and return the `App` it names.
 
     Raises `ConfigError` with what to do when the module cannot be imported or the attribute is
@@ -36,8 +35,8 @@ def load_app(spec: str | None = None, *, app_dir: str | Path | None = None) -> A
     if not module_name or not all(part.isidentifier() for part in module_name.split(".")):
         raise ConfigError(f"BOT_APP must look like package.module:attribute (got {spec!r})")
     for directory in (app_dir, os.getcwd()):
-        if directory is not None and str(directory) not in sys.path:
-            sys.path.insert(0, str(directory))
+        if directory is not None and os.fspath(directory) not in sys.path:
+            sys.path.insert(0, os.fspath(directory))
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:

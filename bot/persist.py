@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot import history
+from bot.security import records
 from bot.store.base import ProfileRecord, SessionRecord, StoreUnavailable
 from bot.store.layout import copy_record
 
@@ -42,6 +43,18 @@ class Retention:
     session_ttl_seconds: int = 3600
     history_grace_seconds: int = 86400
     profile_ttl_seconds: int = 30 * 86400
+
+
+def expiry(restored: Restored[Any], retention: Retention, now: float) -> int:
+    """When the session expires after this turn: idle expiry from now, never shortened (operators
+    may have retained a reviewed session)."""
+    base = restored.record
+    return max(int(now) + retention.session_ttl_seconds, base.expires_at if base is not None else 0)
+
+
+def owner_after(restored: Restored[Any], user_id: str | None) -> str | None:
+    """Who owns the session after this turn: its owner, else the verified user who starts it."""
+    return restored.owner or user_id
 
 
 def remembered(
@@ -87,8 +100,7 @@ def save(
     user whose profile was read or changed this turn, the profile."""
     sid = turn.session_id
     base = restored.record
-    # Idle expiry from now; never shortened (operators may have retained a reviewed session).
-    expires_at = max(int(now) + retention.session_ttl_seconds, base.expires_at if base is not None else 0)
+    expires_at = expiry(restored, retention, now)
     index = base.message_count if base is not None else 0
     action = turn.event.sessionState.dialogAction  # what Lex was eliciting when the user spoke
     previous_slot = action.slotToElicit if action is not None and action.type == "ElicitSlot" else None
@@ -132,8 +144,9 @@ def save(
             base,
             state=state,
             expires_at=expires_at,
-            owner=base.owner or turn.user_id,
+            owner=owner_after(restored, turn.user_id),
             extra=extra,
             message_count=index + 1,
         )
+    records.seal(keys.signing, record)
     store.save(record, expected_version=restored.version, now=int(now), messages=[entry], profile=profile)

@@ -26,10 +26,11 @@ from bot.dialog import Message, Reply
 from bot.events import LexEvent
 from bot.identity import ANONYMOUS, Identity, TokenVerifier
 from bot.logs import security_event
-from bot.persist import Remembered, Retention, remembered, save
+from bot.persist import Remembered, Retention, expiry, owner_after, remembered, save
 from bot.respond import bad_event, render, sign
 from bot.restore import Restored, restore
 from bot.security import sealing
+from bot.security.signing import Binding
 from bot.state import encode
 from bot.store.base import StoreUnavailable, VersionConflict
 from bot.turn import Services, Turn
@@ -97,63 +98,103 @@ class Pipeline[S: Session]:
         identity = self.verifier.identify(event.requestAttributes) if self.verifier else ANONYMOUS
         if identity.status in ("invalid", "expired"):
             log.warning("user token not accepted: %s", identity.reason, extra={"session_id": sid})
-        model = self.app.session_model
         for _ in range(CONFLICT_RETRIES):
-            now = self.clock()
-            restored = restore(
-                model, event, store=self.store, keys=self.services.keys, window=self.history_window, now=now
-            )
-            refused = restored.owner is not None and restored.owner != identity.user_id
-            if refused:  # someone else's session: a fresh, unsaved one; the owner's data is untouched
-                security_event("foreign_session", sid, identity=identity.status)
-                restored = Restored(model())
-            session = restored.session
-            before = session.model_copy()  # encoded only on the rare paths that answer with it
-            turn = self._turn(event, session, now)
-            if not restored.store_ok:  # without trusted state nothing may be decided or saved
-                return self._apology(turn, texts.sorry_later, before)
-            profile = None
-            if self.remember_users and not refused:
-                profile = remembered(self.store, identity.user_id, restored.record, now)
-            turn.user_id = identity.user_id
-            turn.remembered = None if profile is None else dict(profile.data)
-            turn.history = restored.history
-            sensitive_values = {k: v for k, v in turn.values.items() if k in self.sensitive and v}
-            reply, ok = self._run(turn)
-            notice = self._identity_notice(identity, refused)
-            if notice:
-                reply.messages.insert(0, Message(notice))
-            if not ok:  # the handler failed: answer with the last trusted state, persist nothing
-                return self._apology(turn, texts.sorry_retry, before)
-            session.turn += 1
-            state = encode(session)
-            response = self._render(reply, event, state)
-            if refused:
+            response = self._attempt(event, identity, started)
+            if response is not None:
                 return response
-            try:
-                self._save(
-                    turn,
-                    response,
-                    restored,
-                    reply=reply,
-                    profile=profile,
-                    state=state,
-                    sensitive_values=sensitive_values,
-                    now=now,
-                )
-            except VersionConflict:
-                log.info("concurrent update, retrying turn", extra={"session_id": sid})
-                metrics.add("StoreConflicts")
-                continue
-            except StoreUnavailable as exc:
-                log.error("session store unavailable: %s", exc, extra={"session_id": sid})
-                metrics.add("StoreUnavailable")
-                return self._apology(turn, texts.sorry_later, before)
-            self._measure(turn, before, restored, now)
-            self._log_turn(turn, reply, started)
-            return response
         log.error("gave up after concurrent updates", extra={"session_id": sid})
-        return self._apology(turn, texts.sorry_later, before)
+        return self._attempt(event, identity, started, give_up=True) or {}
+
+    def _attempt(
+        self, event: LexEvent, identity: Identity, started: float, *, give_up: bool = False
+    ) -> dict[str, Any] | None:
+        """One try at the turn: None when another writer got there first (run it again)."""
+        sid, texts, model = event.sessionId, self.services.texts, self.app.session_model
+        now = self.clock()
+        restored = self._restore(model, event, identity, now)
+        refused = restored.owner is not None and restored.owner != identity.user_id
+        if refused:  # someone else's session: a fresh, unsaved one; the owner's data is untouched
+            security_event("foreign_session", sid, identity=identity.status)
+            restored = Restored(model())
+        session = restored.session
+        before = session.model_copy()  # encoded only on the rare paths that answer with it
+        turn = self._turn(event, session, now)
+        unchanged = self._binding(restored, identity.user_id, now, saved=False)
+        if not restored.store_ok or give_up:  # without trusted state nothing may be decided or saved
+            return self._apology(turn, texts.sorry_later, before, unchanged)
+        profile = None
+        if self.remember_users and not refused:
+            profile = remembered(self.store, identity.user_id, restored.record, now)
+        turn.user_id = identity.user_id
+        turn.remembered = None if profile is None else dict(profile.data)
+        turn.history = restored.history
+        sensitive_values = {k: v for k, v in turn.values.items() if k in self.sensitive and v}
+        reply, ok = self._run(turn)
+        notice = self._identity_notice(identity, refused)
+        if notice:
+            reply.messages.insert(0, Message(notice))
+        if not ok:  # the handler failed: answer with the last trusted state, persist nothing
+            return self._apology(turn, texts.sorry_retry, before, unchanged)
+        session.turn += 1
+        state = encode(session)
+        binding = unchanged if refused else self._binding(restored, identity.user_id, now, saved=True)
+        response = self._render(reply, event, state, binding)
+        if refused:
+            return response
+        try:
+            self._save(
+                turn,
+                response,
+                restored,
+                reply=reply,
+                profile=profile,
+                state=state,
+                sensitive_values=sensitive_values,
+                now=now,
+            )
+        except VersionConflict:
+            log.info("concurrent update, retrying turn", extra={"session_id": sid})
+            metrics.add("StoreConflicts")
+            return None
+        except StoreUnavailable as exc:
+            log.error("session store unavailable: %s", exc, extra={"session_id": sid})
+            metrics.add("StoreUnavailable")
+            return self._apology(turn, texts.sorry_later, before, unchanged)
+        except Exception:  # nothing escapes the handler: the turn is answered, nothing is lost
+            log.exception("saving the turn failed", extra={"session_id": sid})
+            metrics.add("StoreUnavailable")
+            return self._apology(turn, texts.sorry_later, before, unchanged)
+        self._measure(turn, before, restored, now)
+        self._log_turn(turn, reply, started)
+        return response
+
+    def _restore(self, model: type[S], event: LexEvent, identity: Identity, now: float) -> Restored[S]:
+        try:
+            return restore(
+                model,
+                event,
+                store=self.store,
+                keys=self.services.keys,
+                window=self.history_window,
+                now=now,
+                caller=identity.user_id,
+            )
+        except Exception:  # a store or codec failure nobody foresaw: never a stack trace to Lex
+            log.exception("restoring the session failed", extra={"session_id": event.sessionId})
+            metrics.add("StoreUnavailable")
+            return Restored(model(), store_ok=False)
+
+    def _binding(self, restored: Restored[S], caller: str | None, now: float, *, saved: bool) -> Binding:
+        """What the signature of this turn's attributes binds: the version the state has in the store
+        once saved (or still has, when nothing is saved), its expiry and its owner."""
+        owner = owner_after(restored, caller)
+        if saved:
+            return Binding(restored.version + 1, expiry(restored, self.retention, now), owner)
+        if restored.record is not None:
+            return Binding(restored.version, restored.record.expires_at, owner)
+        if restored.signed is not None:  # the store is unreachable: the client's own state, as bound
+            return restored.signed
+        return Binding(0, int(now) + self.retention.session_ttl_seconds, owner)
 
     def _turn(self, event: LexEvent, session: S, now: float) -> Turn[S]:
         values: dict[str, str | None] = {}
@@ -218,13 +259,15 @@ class Pipeline[S: Session]:
             )
         return dialog.elicit_intent(turn, text)
 
-    def _apology(self, turn: Turn[S], text: str, before: S) -> dict[str, Any]:
-        return self._render(self._ask_again(turn, text), turn.event, encode(before))
+    def _apology(self, turn: Turn[S], text: str, before: S, binding: Binding) -> dict[str, Any]:
+        return self._render(self._ask_again(turn, text), turn.event, encode(before), binding)
 
     # -- respond and persist --------------------------------------------------------------------
 
-    def _render(self, reply: Reply, event: LexEvent, state: dict[str, str]) -> dict[str, Any]:
-        attributes = sign(self.services.keys, event.sessionId, state)
+    def _render(
+        self, reply: Reply, event: LexEvent, state: dict[str, str], binding: Binding
+    ) -> dict[str, Any]:
+        attributes = sign(self.services.keys, event.sessionId, state, binding)
         return render(reply, event, attributes, keys=self.services.keys, sensitive=self.sensitive)
 
     def _save(

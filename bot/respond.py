@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot.turn")
 
 
-def sign(keys: Keys, session_id: str, state: dict[str, str]) -> dict[str, str]:
-    return {**state, signing.SIGNATURE_KEY: signing.sign(keys.signing, session_id, state)}
+def sign(keys: Keys, session_id: str, state: dict[str, str], binding: signing.Binding) -> dict[str, str]:
+    return {**state, signing.SIGNATURE_KEY: signing.sign(keys.signing, session_id, state, binding)}
 
 
 def render(

@@ -83,7 +83,9 @@ def test_card_number_and_security_code_are_redacted_in_the_history(
 
 def test_an_invalid_card_number_is_masked_too(client: LexTestClient, store: MemoryStore) -> None:
     start(client)
-    client.say("4242 4242 4242 4241")  # fails Luhn: no digit of it is kept (only a valid PAN keeps its last 4)
+    client.say(
+        "4242 4242 4242 4241"
+    )  # fails Luhn: no digit of it is kept (only a valid PAN keeps its last 4)
     client.say("four two four two four two four two four two four two four two four two")
     entries = history(store, client.session_id)
     assert [e.user for e in entries[-2:]] == [CODE_MASK, "•••• 4242"]
@@ -192,3 +194,17 @@ def test_an_intent_name_the_bot_does_not_define_is_not_stored(
     [entry] = history(store, client.session_id)
     assert entry.intent == "other"
     assert "4242424242424242" not in json.dumps(dataclasses.asdict(entry))
+
+
+def test_a_history_entry_deleted_inside_the_window_is_noticed(
+    dynamodb: Any, tmp_path: Path, log_lines: io.StringIO
+) -> None:
+    """A turn removed from the table (by someone with write access) is logged, not silently lost."""
+    app = dynamo_app(dynamodb, tmp_path)
+    client = LexTestClient(checked(app.handle), session_id="history-gap-01")
+    start(client)
+    dynamodb.delete_item(TableName="sessions", Key=msg_key("history-gap-01", 1))
+    client.say(PAN)
+    gaps = [e for e in security_events(log_lines) if e["security_event"] == "missing_history_entry"]
+    assert gaps
+    assert gaps[0]["indexes"] == [1]

@@ -118,14 +118,23 @@ def test_a_signature_from_another_session_is_rejected(app: App, log_lines: io.St
     assert security_events(log_lines)[0]["session_id"] == "session-bbbbbbbb"
 
 
-def test_correctly_signed_attributes_survive_a_lost_store(settings: Any) -> None:
-    """A process restart with an in-memory store: the signed attributes are trusted state."""
+def test_correctly_signed_attributes_never_resurrect_a_session_the_store_lost(
+    settings: Any, log_lines: io.StringIO
+) -> None:
+    """The store lost the session (an in-memory store restarted, a delete, an expiry): the
+    client's signed attributes, however genuine, do not bring back its card or its confirmation.
+    The session starts over (issue 10: old signed state never resurrects deleted data)."""
     one = build_app(settings, store=MemoryStore())
     client = LexTestClient(checked(one.handle))
     at_confirm(client)
-    two = build_app(settings, store=MemoryStore())
+    store = MemoryStore()
+    two = build_app(settings, store=store)
     client.handler = checked(two.handle)
-    assert client.say("yes").text_reply == "Done — your Visa ending 4242 is saved."
+    reply = client.say("yes")
+    assert "saved" not in reply.text_reply
+    assert "payment_method_id" not in reply.attributes
+    assert "card_last4" not in reply.attributes
+    assert [e["security_event"] for e in security_events(log_lines)] == ["stale_session_state"]
 
 
 def test_stale_but_genuine_attributes_lose_to_the_store(

@@ -61,11 +61,12 @@ def test_a_card_is_tokenized_and_committed_once_even_when_lex_retries(
     assert len(fake.requests_to("POST", "/v1/payment_methods")) == 1
     done = client.say("yes")
     assert done.text_reply == "Done — your Visa ending 4242 is saved."
-    stripe_app.store.delete(
-        client.session_id
-    )  # lose the server state: the retry must still not double-commit
     retry = stripe_app.handle(done.events[-1])  # Lex re-sends the fulfillment call with the same attributes
-    assert retry["sessionState"]["intent"]["state"] == "Fulfilled"
+    assert retry["sessionState"]["intent"]["state"] == "Fulfilled"  # "already saved": no second commit
+    assert len(fake.customers) == 1
+    stripe_app.store.delete(client.session_id)  # lose the server state, then the same retry again:
+    again = stripe_app.handle(done.events[-1])  # the old signed state does not resurrect the card
+    assert "saved" not in again["messages"][-1]["content"]
     assert len(fake.customers) == 1
     assert done.attributes["customer_id"] in fake.customers
     assert "4242424242424242" not in log_lines.getvalue()
