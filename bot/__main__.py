@@ -24,7 +24,9 @@ from typing import Any
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="lexbot" if Path(sys.argv[0]).name == "lexbot" else "python -m bot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
     which = argparse.ArgumentParser(add_help=False)
