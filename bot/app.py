@@ -140,7 +140,7 @@ class App[S: Session]:
             if name not in schema.intents:
                 problems.append(f"intent {name} has a handler but is not defined in {schema.source}")
                 continue
-            for slot in sorted(intent.slot_names() - schema.intents[name]):
+            for slot in sorted((intent.slot_names() or frozenset()) - schema.intents[name]):
                 problems.append(
                     f"intent {name}: slot {slot} is used by its form but not defined in {schema.source}"
                 )

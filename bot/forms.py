@@ -129,7 +129,7 @@ class Form[S: Session](Intent[S]):
     """An intent whose dialog is the elicit/validate/retry loop over its `Ask`s (see the module)."""
 
     def __init__(self, name: str, *asks: Ask[Any]) -> None:
-        super().__init__(name)
+        super().__init__(name, slots=[a.slot for a in asks])
         if not asks:
             raise TypeError(f"form {name} needs at least one Ask")
         seen = [a.slot for a in asks]
@@ -160,9 +160,6 @@ class Form[S: Session](Intent[S]):
 
     def dialog(self, handler: Handler[S]) -> Handler[S]:
         raise TypeError(f"form {self.name} runs its own dialog hook: use @form.before / @form.submit")
-
-    def slot_names(self) -> frozenset[str]:
-        return frozenset(a.slot for a in self.asks)
 
     def ask(self, slot: str) -> Ask[Any]:
         for candidate in self.asks:
@@ -198,8 +195,9 @@ class Form[S: Session](Intent[S]):
         if missing is not None:
             return self.elicit(turn, missing, form=form)
         reply = self._submit(turn, form.values)
-        if reply.intent_name != self.name or reply.slot_to_elicit not in self.slot_names():
-            clear_failures(turn, *self.slot_names())  # the form is done with its slots
+        slots = [a.slot for a in self.asks]
+        if reply.intent_name != self.name or reply.slot_to_elicit not in slots:
+            clear_failures(turn, *slots)  # the form is done with its slots
         return reply
 
     def elicit(

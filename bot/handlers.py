@@ -18,7 +18,7 @@ runs the elicit/validate/retry loop itself).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,10 +32,13 @@ type Handler[S: Session] = Callable[[Turn[S]], Reply]
 class Intent[S: Session]:
     """The code hooks of one intent of the bot definition."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, slots: Iterable[str] | None = None) -> None:
+        """`slots`: the intent's slot names as in the bot definition (checked against the template
+        in local use; a response carries no other). None: not declared."""
         if not name or not isinstance(name, str):
             raise ValueError("an intent needs its name as in the bot definition")
         self.name = name
+        self._slots = frozenset(slots) if slots is not None else None
         self._dialog: Handler[S] | None = None
         self._fulfillment: Handler[S] | None = None
 
@@ -59,9 +62,9 @@ class Intent[S: Session]:
     def fulfillment_handler(self) -> Handler[S]:
         return self._fulfillment or self.dialog_handler
 
-    def slot_names(self) -> frozenset[str]:
-        """Slots this intent declares it uses (forms know theirs; checked against the template)."""
-        return frozenset()
+    def slot_names(self) -> frozenset[str] | None:
+        """The slots this intent declares (a form's are its asks), or None if it declares none."""
+        return self._slots
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"

@@ -268,7 +268,19 @@ class Pipeline[S: Session]:
         self, reply: Reply, event: LexEvent, state: dict[str, str], binding: Binding
     ) -> dict[str, Any]:
         attributes = sign(self.services.keys, event.sessionId, state, binding)
-        return render(reply, event, attributes, keys=self.services.keys, sensitive=self.sensitive)
+        return render(
+            reply,
+            event,
+            attributes,
+            keys=self.services.keys,
+            sensitive=self.sensitive,
+            declared=self._declared,
+        )
+
+    def _declared(self, intent: str) -> frozenset[str] | None:
+        """The slot names the app declares for an intent (a form's asks, `Intent(slots=...)`)."""
+        found = self.app.intents.get(intent)
+        return found.slot_names() if found is not None else None
 
     def _save(
         self,

@@ -4,20 +4,30 @@ redacted, the session attributes signed."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+import re
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
+from bot.dialog import Reply
 from bot.redact import redact
 from bot.security import sealing, signing
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-    from bot.dialog import Reply
     from bot.events import LexEvent
     from bot.security.keys import Keys
 
 log = logging.getLogger("bot.turn")
+
+_NAME = re.compile(r"(?:[0-9a-zA-Z][_-]?){1,100}")  # Lex's intent and slot name pattern
+_CONTEXT_NAME = re.compile(r"(?:[A-Za-z]_?){1,100}")  # Lex's context name pattern
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+INTENT_STATES = frozenset({"Failed", "Fulfilled", "InProgress", "ReadyForFulfillment", "Waiting"})
+CONFIRMATION_STATES = frozenset({"Confirmed", "Denied", "None"})
+MAX_MESSAGE = 1000  # Lex's limit on a message's content
+MAX_SLOT_VALUE = 1024
+MAX_CONTEXTS = 20
 
 
 def sign(keys: Keys, session_id: str, state: dict[str, str], binding: signing.Binding) -> dict[str, str]:
@@ -25,8 +35,22 @@ def sign(keys: Keys, session_id: str, state: dict[str, str], binding: signing.Bi
 
 
 def render(
-    reply: Reply, event: LexEvent, attributes: dict[str, str], *, keys: Keys, sensitive: Collection[str]
+    reply: Reply,
+    event: LexEvent,
+    attributes: dict[str, str],
+    *,
+    keys: Keys,
+    sensitive: Collection[str],
+    declared: Callable[[str], frozenset[str] | None] = lambda intent: None,
 ) -> dict[str, Any]:
+    """The Lex response for `reply`, built from the bot's own values: whatever the event held that
+    Lex would refuse (a malformed context, a slot name that is not one, an empty value, an invalid
+    confirmation state, a lone surrogate) is dropped or normalized, never echoed. `declared(intent)`
+    is the slot names the app declares for an intent (None: not declared)."""
+    if reply.intent_name is not None and not _NAME.fullmatch(reply.intent_name):
+        reply = Reply(
+            action="ElicitIntent", intent_name=None, messages=reply.messages
+        )  # not an intent Lex has
     action: dict[str, Any] = {"type": reply.action}
     if reply.slot_to_elicit:
         action["slotToElicit"] = reply.slot_to_elicit
@@ -34,30 +58,80 @@ def render(
         action["slotElicitationStyle"] = reply.elicitation_style
     state: dict[str, Any] = {"sessionAttributes": attributes, "dialogAction": action}
     if reply.intent_name is not None:
+        known = declared(reply.intent_name)
         state["intent"] = {
             "name": reply.intent_name,
             "slots": {
                 name: _slot(keys, event.sessionId, name, value, name in sensitive)
                 for name, value in reply.slots.items()
+                if _NAME.fullmatch(name) and (known is None or name in known)
             },
-            "state": reply.intent_state,
-            "confirmationState": reply.confirmation_state,
+            "state": reply.intent_state if reply.intent_state in INTENT_STATES else "InProgress",
+            "confirmationState": reply.confirmation_state
+            if reply.confirmation_state in CONFIRMATION_STATES
+            else "None",
         }
-    if event.sessionState.activeContexts:
-        state["activeContexts"] = event.sessionState.activeContexts
+    contexts = active_contexts(event.sessionState.activeContexts)
+    if contexts:
+        state["activeContexts"] = contexts
     response: dict[str, Any] = {"sessionState": state}
     if reply.messages:
         response["messages"] = [
-            {"contentType": m.content_type, "content": redact(m.content)} for m in reply.messages
+            {"contentType": m.content_type, "content": safe_text(redact(m.content))[:MAX_MESSAGE]}
+            for m in reply.messages
+            if m.content
         ]
     return response
+
+
+def safe_text(text: str) -> str:
+    """Lone surrogates (not encodable as UTF-8, refused by Lex) replaced with U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def active_contexts(raw: Any) -> list[dict[str, Any]]:
+    """The event's active contexts that are valid Lex contexts (name, time to live, string
+    attributes); anything else is dropped."""
+    if not isinstance(raw, list):
+        return []
+    kept: list[dict[str, Any]] = []
+    for context in raw[:MAX_CONTEXTS]:
+        if not isinstance(context, dict):
+            continue
+        name, ttl, values = (
+            context.get("name"),
+            context.get("timeToLive"),
+            context.get("contextAttributes", {}),
+        )
+        if not isinstance(name, str) or not _CONTEXT_NAME.fullmatch(name) or not isinstance(ttl, dict):
+            continue
+        seconds, turns = ttl.get("timeToLiveInSeconds"), ttl.get("turnsToLive")
+        if not (_int_in(seconds, 5, 86400) and _int_in(turns, 1, 20)):
+            continue
+        if not isinstance(values, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and k and len(v) <= 1024 for k, v in values.items()
+        ):
+            continue
+        kept.append(
+            {
+                "name": name,
+                "timeToLive": {"timeToLiveInSeconds": seconds, "turnsToLive": turns},
+                "contextAttributes": {safe_text(k): safe_text(v) for k, v in values.items()},
+            }
+        )
+    return kept
+
+
+def _int_in(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _slot(
     keys: Keys, session_id: str, name: str, value: str | None, sensitive: bool
 ) -> dict[str, Any] | None:
-    if value is None:
+    if not value:  # None or "": an empty slot
         return None
+    value = safe_text(value)[:MAX_SLOT_VALUE]
     if sensitive and not sealing.is_sealed(value):
         value = sealing.seal(keys.sealing[0], value, session_id=session_id, slot=name)
     return {

@@ -26,7 +26,7 @@ from intents.session import PaymentSession, Status, Step
 log = logging.getLogger("bot.intents.confirm")
 REMEMBER_NAME = "remember_name"  # profile preference: "yes" lets the bot keep the cardholder name
 
-intent = Intent[PaymentSession]("Confirm")
+intent = Intent[PaymentSession]("Confirm", slots=())
 
 
 @intent.dialog

@@ -11,7 +11,7 @@ from intents import messages as say
 from intents.flow import PaymentTurn
 from intents.session import PaymentSession
 
-intent = Intent[PaymentSession]("FallbackIntent")
+intent = Intent[PaymentSession]("FallbackIntent", slots=())
 
 
 @intent.dialog

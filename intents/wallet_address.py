@@ -36,7 +36,7 @@ _CHANGE = re.compile(r"\b(change|update|new|replace|set|add|save|store|different
 _ADDRESS_LIKE = re.compile(r"0[xX][0-9a-zA-Z]+")
 
 
-intent = Intent[PaymentSession]("WalletAddress")
+intent = Intent[PaymentSession]("WalletAddress", slots=["WalletAddress"])
 
 
 @intent.dialog

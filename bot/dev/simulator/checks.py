@@ -11,6 +11,7 @@ A failure raises `InvalidLambdaResponse` with Lex's wording:
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -26,6 +27,10 @@ INTENT_STATES = frozenset(
     {"Failed", "Fulfilled", "InProgress", "ReadyForFulfillment", "Waiting", "FulfillmentInProgress"}
 )
 CONFIRMATION_STATES = frozenset({"Confirmed", "Denied", "None"})
+NAME = re.compile(r"(?:[0-9a-zA-Z][_-]?){1,100}")  # intent and slot names
+CONTEXT_NAME = re.compile(r"(?:[A-Za-z]_?){1,100}")
+MAX_MESSAGE = 1000
+MAX_CONTEXTS = 20
 
 
 @cache
@@ -90,6 +95,7 @@ def response_errors(response: Any, locale: LocaleDefinition | None = None) -> li
             definition = locale.intents.get(str(intent.get("name")))
             if definition is not None and slot not in definition.slots:
                 errors.append(f"slot {slot} does not exist in intent {definition.name}")
+    errors += _context_errors(state.get("activeContexts"))
     messages = response.get("messages")
     if kind in NEEDS_MESSAGES and not messages:
         errors.append(f"messages are required for {kind}")
@@ -99,13 +105,58 @@ def response_errors(response: Any, locale: LocaleDefinition | None = None) -> li
             errors += _shape_errors(messages, "Messages")
     if isinstance(messages, list):
         for message in messages:
-            if (
-                isinstance(message, dict)
-                and message.get("contentType") in ("PlainText", "SSML")
-                and not message.get("content")
-            ):
+            if not isinstance(message, dict) or message.get("contentType") not in ("PlainText", "SSML"):
+                continue
+            content = message.get("content")
+            if not content:
                 errors.append("message content must not be empty")
+            elif isinstance(content, str) and len(content) > MAX_MESSAGE:
+                errors.append(f"message content is longer than {MAX_MESSAGE} characters")
+    errors += _text_errors(response)
     return errors
+
+
+def _context_errors(contexts: Any) -> list[str]:
+    """Lex's rules for active contexts (botocore's model checks only types and minimums)."""
+    if contexts is None:
+        return []
+    if not isinstance(contexts, list):
+        return ["activeContexts must be a list"]
+    errors: list[str] = []
+    if len(contexts) > MAX_CONTEXTS:
+        errors.append(f"at most {MAX_CONTEXTS} active contexts")
+    for context in contexts:
+        if not isinstance(context, dict):
+            errors.append("an active context must be an object")
+            continue
+        name = context.get("name")
+        if not isinstance(name, str) or not CONTEXT_NAME.fullmatch(name):
+            errors.append("active context name is not valid")
+        ttl = context.get("timeToLive")
+        if not isinstance(ttl, dict):
+            errors.append("active context timeToLive is required")
+            continue
+        seconds, turns = ttl.get("timeToLiveInSeconds"), ttl.get("turnsToLive")
+        if not (isinstance(seconds, int) and not isinstance(seconds, bool) and 5 <= seconds <= 86400):
+            errors.append("timeToLiveInSeconds must be 5..86400")
+        if not (isinstance(turns, int) and not isinstance(turns, bool) and 1 <= turns <= 20):
+            errors.append("turnsToLive must be 1..20")
+    return errors
+
+
+def _text_errors(value: Any) -> list[str]:
+    """Every string must be encodable as UTF-8 (no lone surrogates)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ["a string is not valid UTF-8 (a lone surrogate)"]
+        return []
+    if isinstance(value, dict):
+        return [e for k, v in value.items() for e in (*_text_errors(k), *_text_errors(v))][:1]
+    if isinstance(value, list):
+        return [e for v in value for e in _text_errors(v)][:1]
+    return []
 
 
 def _intent_errors(intent: dict[str, Any], kind: str | None, locale: LocaleDefinition | None) -> list[str]:
@@ -113,6 +164,11 @@ def _intent_errors(intent: dict[str, Any], kind: str | None, locale: LocaleDefin
     name = intent.get("name")
     if not isinstance(name, str) or not name:
         return ["intent name is required"]
+    if not NAME.fullmatch(name):
+        return ["intent name is not valid"]
+    slots = intent.get("slots")
+    if isinstance(slots, dict):
+        errors += [f"slot name {slot!r} is not valid" for slot in slots if not NAME.fullmatch(str(slot))][:1]
     state = intent.get("state")
     if kind == "Close" and state not in ("Fulfilled", "Failed"):
         errors.append(f"intent state must be Fulfilled or Failed for Close (got {state})")
