@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 
 if TYPE_CHECKING:
     from bot.admin.service import SessionAdmin
@@ -26,15 +26,51 @@ def admin_settings(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def build_store(settings: Settings) -> SessionStore:
-    """The session store of these settings (the same construction as `bot.handler.build_app`)."""
+    """The session store of these settings (the same construction as `bot.handler.build_app`).
+
+    A store that cannot even be opened (an unwritable BOT_LOCAL_DIR, a bad endpoint URL) is a
+    settings problem: `ConfigError`, saying which settings to check.
+    """
     from bot.store import make_store
 
-    return make_store(
-        settings.store,
-        sqlite_path=str(settings.sqlite_path),
-        table_name=settings.session_table,
-        endpoint_url=settings.dynamodb_endpoint_url,
-        region=settings.aws_region,
+    try:
+        return make_store(
+            settings.store,
+            sqlite_path=str(settings.sqlite_path),
+            table_name=settings.session_table,
+            endpoint_url=settings.dynamodb_endpoint_url,
+            region=settings.aws_region,
+        )
+    except _open_errors(settings) as exc:
+        raise ConfigError(_open_failure(settings, exc)) from None
+
+
+def _open_errors(settings: Settings) -> tuple[type[Exception], ...]:
+    """What opening this kind of store raises for bad settings (backend modules imported lazily)."""
+    from bot.store import StoreUnavailable
+
+    errors: tuple[type[Exception], ...] = (StoreUnavailable, OSError, ValueError)
+    if settings.store == "sqlite":
+        import sqlite3
+
+        errors += (sqlite3.Error,)
+    elif settings.store == "dynamodb":
+        from botocore.exceptions import BotoCoreError
+
+        errors += (BotoCoreError,)
+    return errors
+
+
+def _open_failure(settings: Settings, exc: Exception) -> str:
+    reason = str(exc) if not isinstance(exc, OSError) else f"{type(exc).__name__}: {exc.strerror}"
+    if settings.store == "sqlite":
+        return (
+            f"cannot open the SQLite session store {settings.sqlite_path} ({reason}): "
+            "make BOT_LOCAL_DIR (or BOT_SQLITE_PATH) a writable directory"
+        )
+    return (
+        f"cannot set up the {settings.store} session store ({reason}): "
+        "check SESSION_TABLE, AWS_REGION and DYNAMODB_ENDPOINT_URL"
     )
 
 

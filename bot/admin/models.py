@@ -3,8 +3,13 @@
 `bot/admin/schema.json` is generated from them (`python -m bot sessions schema`).
 
 Strict on purpose: unknown fields are refused, numbers and booleans must be JSON numbers and
-booleans (no "15" or "true"), ids and texts are bounded. Times are ISO-8601 strings (a time
-without an offset is UTC) or epoch seconds, parsed to aware UTC datetimes.
+booleans (no "15" or "true"), ids and texts are bounded. Titles, comments, notes, reviewer names
+and user ids refuse control characters and bidi overrides (`bot.admin.text`). Times are ISO-8601
+strings (a time without an offset is UTC) or epoch seconds, parsed to aware UTC datetimes within
+2000-01-01 .. 9999-12-31; a listing by time covers at most `MAX_RANGE_DAYS` days.
+
+Fields typed with `OPERATOR_TEXT` in their metadata are the free text an operator writes; the
+service redacts every one of them, in one place (`bot.admin.service.redacted`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,6 +29,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+
+from bot.admin.text import NO_CONTROLS_PATTERN, VISIBLE_PATTERN, no_controls, visible_text
 
 MAX_SESSION_ID = 100
 MAX_USER_ID = 128
@@ -36,27 +44,66 @@ DEFAULT_ALL_LIMIT = 250
 VERDICTS = ("ok", "needs_attention", "escalate")
 
 # Epoch seconds accepted for a time: 2000-01-01 .. 9999-12-31 (anything else is a unit mistake).
-_MIN_EPOCH = 946684800
-_MAX_EPOCH = 253402300799
+MIN_EPOCH = 946684800
+MAX_EPOCH = 253402300799
+# A listing by time is one store query per UTC day: the store refuses longer ranges
+# (`bot.store.checks.MAX_LIST_DAYS`), so they are refused here, as invalid input.
+MAX_RANGE_DAYS = 366
 
-# At least one visible character and no control characters (no newlines in ids and titles).
-_VISIBLE = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+
+class _OperatorText:
+    """Metadata marking a field as free text written by an operator (redacted before it is stored)."""
+
+    def __repr__(self) -> str:
+        return "OPERATOR_TEXT"
+
+
+OPERATOR_TEXT = _OperatorText()
+
+
+def _string_schema(min_length: int, max_length: int, pattern: str, description: str) -> WithJsonSchema:
+    schema: dict[str, Any] = {"type": "string", "minLength": min_length, "maxLength": max_length}
+    return WithJsonSchema({**schema, "pattern": pattern, "description": description})
+
+
+_NO_CONTROLS = "no control characters or bidi overrides"
 
 SessionId = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=MAX_SESSION_ID, pattern=r"^[0-9A-Za-z._:-]+$"),
-    Field(description="Lex sessionId: letters, digits and . _ : - (at most 100)"),
+    StringConstraints(min_length=2, max_length=MAX_SESSION_ID, pattern=r"^[0-9A-Za-z._:-]+$"),
+    Field(description="Lex sessionId: 2-100 letters, digits and . _ : -"),
 ]
 UserId = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=MAX_USER_ID, pattern=_VISIBLE),
-    Field(description="verified user id (the token's sub), no control characters"),
+    StringConstraints(min_length=1, max_length=MAX_USER_ID),
+    AfterValidator(visible_text),
+    _string_schema(1, MAX_USER_ID, VISIBLE_PATTERN, f"verified user id (the token's sub), {_NO_CONTROLS}"),
 ]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TITLE, pattern=_VISIBLE)]
-Prompt = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
-Note = Annotated[str, StringConstraints(max_length=MAX_NOTE)]
+Title = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_TITLE),
+    AfterValidator(visible_text),
+    OPERATOR_TEXT,
+    _string_schema(1, MAX_TITLE, VISIBLE_PATTERN, f"one line, {_NO_CONTROLS} (redacted when stored)"),
+]
+ChatText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT), OPERATOR_TEXT]
+Note = Annotated[
+    str,
+    StringConstraints(max_length=MAX_NOTE),
+    AfterValidator(no_controls),
+    OPERATOR_TEXT,
+    _string_schema(0, MAX_NOTE, NO_CONTROLS_PATTERN, f"{_NO_CONTROLS} (redacted when stored)"),
+]
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CURSOR, pattern=r"^[A-Za-z0-9_-]+$")]
-Reviewer = Annotated[str, StringConstraints(min_length=1, max_length=MAX_USER_ID, pattern=_VISIBLE)]
+Reviewer = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_USER_ID),
+    AfterValidator(visible_text),
+    OPERATOR_TEXT,
+    _string_schema(
+        1, MAX_USER_ID, VISIBLE_PATTERN, f"who reviewed it, {_NO_CONTROLS} (redacted when stored)"
+    ),
+]
 Rating = Literal["up", "down"]
 Verdict = Literal["ok", "needs_attention", "escalate"]
 
@@ -68,7 +115,7 @@ def parse_time(value: Any) -> datetime:
     elif isinstance(value, bool):
         raise ValueError("a time must be an ISO-8601 string or epoch seconds")
     elif isinstance(value, int | float):
-        if not math.isfinite(value) or not _MIN_EPOCH <= value <= _MAX_EPOCH:
+        if not math.isfinite(value) or not MIN_EPOCH <= value <= MAX_EPOCH:
             raise ValueError("epoch seconds out of range (2000-01-01 .. 9999-12-31)")
         return datetime.fromtimestamp(value, UTC)
     elif isinstance(value, str):
@@ -80,12 +127,20 @@ def parse_time(value: Any) -> datetime:
             raise ValueError("not an ISO-8601 time (e.g. 2025-01-31T12:00:00Z)") from None
     else:
         raise ValueError("a time must be an ISO-8601 string or epoch seconds")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    if not _MIN_EPOCH <= moment.timestamp() <= _MAX_EPOCH:
+    return _in_range(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+
+
+def _in_range(moment: datetime) -> datetime:
+    """`moment` in UTC, if it lies in 2000-01-01 .. 9999-12-31 (an offset can push year 1 or 9999 past
+    what a datetime can hold: that is out of range too, not an OverflowError)."""
+    try:
+        utc = moment.astimezone(UTC)
+        inside = MIN_EPOCH <= utc.timestamp() <= MAX_EPOCH
+    except (OverflowError, ValueError, OSError):
+        inside = False
+    if not inside:
         raise ValueError("time out of range (2000-01-01 .. 9999-12-31)")
-    return moment
+    return utc
 
 
 Time = Annotated[
@@ -95,7 +150,7 @@ Time = Annotated[
         {
             "anyOf": [
                 {"type": "string", "format": "date-time", "maxLength": 64},
-                {"type": "number", "minimum": _MIN_EPOCH, "maximum": _MAX_EPOCH},
+                {"type": "number", "minimum": MIN_EPOCH, "maximum": MAX_EPOCH},
             ],
             "description": "ISO-8601 (UTC if no offset) or epoch seconds",
         }
@@ -110,8 +165,8 @@ class _Model(BaseModel):
 class ChatEntry(_Model):
     """One exchange: what the user said and what the bot answered (both redacted when stored)."""
 
-    prompt: Prompt
-    response: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+    prompt: ChatText
+    response: ChatText
 
 
 class AddSession(_Model):
@@ -188,7 +243,18 @@ class ListAllSessions(_Model):
     def _ordered(self) -> ListAllSessions:
         if self.start >= self.end:
             raise ValueError("start must be before end")
+        start, end = epoch_range(self.start, self.end)
+        if end - start > MAX_RANGE_DAYS * 86400:
+            raise ValueError(
+                f"the time range covers at most {MAX_RANGE_DAYS} days (one query per day); "
+                "list a longer period in several ranges"
+            )
         return self
+
+
+def epoch_range(start: datetime, end: datetime) -> tuple[int, int]:
+    """The whole epoch seconds covering [start, end), as the store is asked for them."""
+    return math.floor(start.timestamp()), math.ceil(end.timestamp())
 
 
 class AddFeedback(_Model):

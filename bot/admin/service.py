@@ -3,8 +3,10 @@
 Every operation validates its arguments with the models of `bot.admin.models`, so a Python caller,
 the Lambda and the CLI get the same checks and the same typed errors (`bot.admin.errors`).
 
-- Text an operator writes (titles, prompts, responses, comments, notes) is untrusted: it is
-  redacted like a user's utterance before it is stored, so a card number never lands in the store.
+- Text an operator writes (titles, prompts, responses, comments, notes, reviewer names: every
+  field the models mark `OPERATOR_TEXT`) is untrusted: `execute` redacts all of it like a user's
+  utterance (`redacted`, the one place), before any operation sees it, so a card number never
+  lands in the store.
 - New history entries are signed with the current history key; entries that fail verification
   (edited, moved or copied in the store) are dropped from what is returned, and logged.
 - A `user_id` given to get/update/delete must be the session's owner, else the session is
@@ -15,12 +17,11 @@ the Lambda and the CLI get the same checks and the same typed errors (`bot.admin
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -39,6 +40,8 @@ from bot.store.base import (
 from bot.store.layout import copy_record
 
 if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
+
     from bot.security.keys import Keys
     from bot.store.base import SessionStore
 
@@ -88,6 +91,27 @@ def session_fields(record: SessionRecord) -> dict[str, Any]:
     }
 
 
+def _is_operator_text(field: FieldInfo) -> bool:
+    def marked(annotation: Any) -> bool:
+        if m.OPERATOR_TEXT in getattr(annotation, "__metadata__", ()):
+            return True
+        return any(marked(arg) for arg in get_args(annotation))  # e.g. `Title | None`
+
+    return m.OPERATOR_TEXT in field.metadata or marked(field.annotation)
+
+
+def redacted[M: BaseModel](model: M) -> M:
+    """`model` with every operator text field (nested models too) redacted like an utterance."""
+    changes: dict[str, Any] = {}
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            changes[name] = redacted(value)
+        elif isinstance(value, str) and _is_operator_text(field):
+            changes[name] = redact_text(value)
+    return model.model_copy(update=changes)
+
+
 def _validated[M: BaseModel](model: type[M], **values: Any) -> M:
     try:
         return model.model_validate(values)
@@ -121,6 +145,7 @@ class SessionAdmin:
 
     def execute(self, operation: m.Operation) -> dict[str, Any]:
         """Run one validated operation; the result is JSON-serialisable."""
+        operation = redacted(operation)
         with _store_errors():
             match operation:
                 case m.AddSession():
@@ -292,8 +317,8 @@ class SessionAdmin:
             session_id=session_id,
             index=index,
             at_ms=int(self.clock() * 1000),
-            user=redact_text(entry.prompt),
-            bot=[redact_text(entry.response)],
+            user=entry.prompt,
+            bot=[entry.response],
             intent=None,
             source=ADMIN_SOURCE,
             slot=None,
@@ -306,7 +331,7 @@ class SessionAdmin:
             session_id=op.session_id,
             state={},
             owner=op.user_id,
-            title=redact_text(op.title),
+            title=op.title,
             message_count=1,
             expires_at=now + self.session_ttl_seconds,
         )
@@ -359,7 +384,7 @@ class SessionAdmin:
         return {"session_id": session_id, "message_index": stored.message_count - 1}
 
     def _update_session(self, op: m.UpdateSession) -> dict[str, Any]:
-        title = redact_text(op.title) if op.title is not None else None
+        title = op.title
         if op.entry is not None:
             stored = self._modify(op.session_id, self._appender(op.entry, title), user_id=op.user_id)
             return {**session_fields(stored), "message_index": stored.message_count - 1}
@@ -405,9 +430,10 @@ class SessionAdmin:
         return {"sessions": [session_fields(r) for r in page.items], "cursor": page.cursor}
 
     def _list_all(self, op: m.ListAllSessions) -> dict[str, Any]:
+        start, end = m.epoch_range(op.start, op.end)
         page = self.store.list_by_time(
-            start=math.floor(op.start.timestamp()),
-            end=math.ceil(op.end.timestamp()),
+            start=start,
+            end=end,
             now=self._now(),
             limit=op.limit,
             cursor=op.cursor,
@@ -427,7 +453,7 @@ class SessionAdmin:
 
     def _add_feedback(self, op: m.AddFeedback) -> dict[str, Any]:
         now = self._now()
-        feedback = Feedback(rating=op.rating, comment=redact_text(op.comment), at=now)
+        feedback = Feedback(rating=op.rating, comment=op.comment, at=now)
         if op.message_index is not None:
             if not self.store.set_message_feedback(op.session_id, op.message_index, feedback, now=now):
                 raise NotFound(f"message {op.message_index} of session {op.session_id} not found")
@@ -449,12 +475,7 @@ class SessionAdmin:
 
     def _add_review(self, op: m.AddReview) -> dict[str, Any]:
         now = self._now()
-        review = Review(
-            reviewer=op.reviewer,
-            verdict=op.verdict,
-            notes=redact_text(op.notes),
-            at=now,
-        )
+        review = Review(reviewer=op.reviewer, verdict=op.verdict, notes=op.notes, at=now)
 
         def record_review(record: SessionRecord, now: int) -> tuple[SessionRecord, list[MessageRecord]]:
             record.review = review

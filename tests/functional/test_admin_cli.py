@@ -9,7 +9,9 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -504,3 +506,295 @@ def test_backfill_ttl_on_dynamodb(
         )
         code, out, _ = run(capsys, "tables", "backfill-ttl")
         assert out.splitlines()[-1] == "updated 1 items"
+
+
+# --- bad input from the security review: clean errors, never a traceback ---------------------------
+
+ESC_CLEAR = "\u001b[2J"
+OSC_TITLE = "\u001b]0;owned\u0007"
+BIDI = "\u202eevil"
+CSI_C1 = "\u009b2J"
+
+
+def one_line_error(err: str) -> str:
+    assert "Traceback" not in err
+    first, *rest = err.splitlines()
+    assert first.startswith("error: "), err
+    assert all(line.startswith("  ") for line in rest), err  # only the indented details that follow
+    return first
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["--since", "2000-01-01"], "at most 366 days"),
+        (["--since", "1d", "--until", "9999-12-31T23:59:59"], "at most 366 days"),
+        (["--since", "367d"], "at most 366 days"),
+        (["--since", "0001-01-01T00:00:00+01:00"], "out of range (2000-01-01 .. 9999-12-31)"),
+        (["--since", "9999-12-31T23:59:59-01:00"], "out of range (2000-01-01 .. 9999-12-31)"),
+        (["--since", "1999-12-31"], "out of range (2000-01-01 .. 9999-12-31)"),
+        (["--since", "999999w"], "2000-01-01"),
+        (["--since", "1d", "--until", "999999w"], "2000-01-01"),
+        (["--since", "99999d"], "2000-01-01"),
+        (["--since", "1d", "--until", "0001-01-01"], "out of range"),
+    ],
+)
+def test_time_ranges_are_bounded_with_a_clean_error(
+    backend: str, capsys: pytest.CaptureFixture[str], argv: list[str], complaint: str
+) -> None:
+    code, out, err = run(capsys, "sessions", "list-all", *argv)
+    assert (code, out) == (2, "")
+    line = one_line_error(err)
+    assert line.startswith("error: invalid")
+    assert complaint in line
+
+
+def test_a_range_within_the_limit_is_fine(backend: str, capsys: pytest.CaptureFixture[str]) -> None:
+    add(capsys, "s-1")
+    recent = datetime.fromtimestamp(time.time() - 100 * 86400, UTC).date().isoformat()
+    for since in ("366d", "52w", recent, "8000h"):
+        listed = run_json(capsys, "sessions", "list-all", "--since", since, "--until", "now")
+        assert isinstance(listed["sessions"], list)
+    code, _, err = run(capsys, "sessions", "list-all", "--since", "1999-01-01")
+    assert code == 2
+    assert one_line_error(err).startswith("error: invalid request: since: ")  # the option, not `start`
+
+
+def test_a_read_only_local_dir_is_a_clean_error(
+    local_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BOT_STORE", "sqlite")
+    local_env.mkdir(parents=True)
+    local_env.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere: make SQLite fail the way a read-only directory does
+
+        def read_only(*args: Any, **kwargs: Any) -> Any:
+            raise sqlite3.OperationalError("unable to open database file")
+
+        monkeypatch.setattr(sqlite3, "connect", read_only)
+    try:
+        for argv in (["sessions", "list", "--user", "alice"], ["sessions", "list-all", "--since", "1d"]):
+            code, out, err = run(capsys, *argv)
+            assert (code, out) == (2, "")
+            line = one_line_error(err)
+            assert "unable to open database file" in line
+            assert "BOT_LOCAL_DIR" in line
+        code, _, err = run(capsys, "tables", "create")
+        assert code == 2
+        assert "BOT_LOCAL_DIR" in one_line_error(err)
+    finally:
+        local_env.chmod(0o755)
+
+
+def test_a_read_only_local_dir_without_a_signing_key_is_a_clean_error(
+    local_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No BOT_SIGNING_KEY: the key file cannot be created either."""
+    import errno
+
+    monkeypatch.delenv("BOT_SIGNING_KEY")
+    monkeypatch.setenv("BOT_STORE", "memory")
+
+    def read_only(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr("tempfile.mkstemp", read_only)
+    code, out, err = run(capsys, "sessions", "list", "--user", "alice")
+    assert (code, out) == (2, "")
+    line = one_line_error(err)
+    assert "Read-only file system" in line
+    assert "BOT_SIGNING_KEY" in line
+
+
+@pytest.mark.parametrize(
+    "bad", [ESC_CLEAR, "x" + ESC_CLEAR, OSC_TITLE, BIDI, CSI_C1, "a\nb", "a\tb", "\u2066x"]
+)
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        (["sessions", "add", "s-1", "--prompt", "p", "--response", "r", "--title={}"], "title"),
+        (["sessions", "feedback", "s-1", "--down", "--comment={}"], "comment"),
+        (["sessions", "review", "s-1", "--verdict", "ok", "--reviewer={}"], "reviewer"),
+        (["sessions", "review", "s-1", "--verdict", "ok", "--reviewer", "ana", "--notes={}"], "notes"),
+        (["sessions", "list", "--user={}"], "user_id"),
+    ],
+)
+def test_control_characters_in_operator_text_are_refused(
+    backend: str, capsys: pytest.CaptureFixture[str], bad: str, argv: list[str], field: str
+) -> None:
+    add(capsys, "s-1")
+    code, out, err = run(capsys, *[arg.format(bad) if "{}" in arg else arg for arg in argv])
+    assert (code, out) == (2, "")
+    line = one_line_error(err)
+    assert f"{field}: " in line
+    assert "control characters" in line
+    assert_terminal_safe(err)
+    assert run_json(capsys, "sessions", "show", "s-1")["title"] == "about s-1"
+
+
+UNSAFE_ON_A_TERMINAL = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))] + [
+    *"\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+]
+
+
+def assert_terminal_safe(text: str) -> None:
+    """Nothing a terminal would interpret: no C0 (but the newlines between lines), C1, bidi, surrogates."""
+    for char in text.replace("\n", ""):
+        assert char not in UNSAFE_ON_A_TERMINAL, (hex(ord(char)), text)
+        assert not 0xD800 <= ord(char) <= 0xDFFF, text
+
+
+@pytest.fixture
+def hostile(backend: str, local_env: Path) -> str:
+    """A session whose stored text (written by the bot or another tool, not through the admin
+    checks) carries terminal escapes in every field."""
+    from bot.admin.factory import admin_settings, build_store
+    from bot.history import new_entry
+    from bot.security.keys import load_keys
+    from bot.store.base import Feedback, Review, SessionRecord
+
+    settings = admin_settings()
+    store = build_store(settings)
+    keys = load_keys(settings)
+    now = int(time.time())
+    record = SessionRecord(
+        session_id="evil-1",
+        state={},
+        owner="user" + ESC_CLEAR,
+        title="title" + OSC_TITLE + BIDI,
+        message_count=1,
+        expires_at=now + 3600,
+        feedback=Feedback("down", "comment" + CSI_C1, now),
+        has_feedback=True,
+        review=Review("rev" + ESC_CLEAR, "ok" + BIDI, "notes\u2028" + OSC_TITLE, now),
+    )
+    message = new_entry(
+        keys.history[0],
+        session_id="evil-1",
+        index=0,
+        at_ms=now * 1000,
+        user="hello" + ESC_CLEAR,
+        bot=["answer" + OSC_TITLE + "\x7f"],
+        intent=None,
+        source="admin",
+        slot=None,
+        expires_at=now + 7200,
+    )
+    store.save(record, expected_version=0, now=now, messages=[message])
+    second = SessionRecord(
+        session_id="evil-2", state={}, owner="alice", title=record.title, expires_at=now + 3600
+    )
+    store.save(second, expected_version=0, now=now)
+    return "user" + ESC_CLEAR
+
+
+def test_stored_escapes_are_shown_escaped(hostile: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "sessions", "show", "evil-1")
+    assert code == 0, err
+    assert_terminal_safe(out)
+    for shown in (
+        "owner        user\\x1b[2J",
+        "title        title\\x1b]0;owned\\x07\\u202eevil",
+        "feedback     down - comment\\x9b2J",
+        "review       ok\\u202eevil by rev\\x1b[2J - notes\\u2028\\x1b]0;owned\\x07",
+        "user: hello\\x1b[2J",
+        "bot: answer\\x1b]0;owned\\x07\\x7f",
+    ):
+        assert shown in out, out
+    for argv in (["sessions", "list", "--user", "alice"], ["sessions", "list-all", "--since", "1h"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 0, err
+        assert_terminal_safe(out)
+        assert "title\\x1b]0;owned\\x07\\u202eevil" in out
+    assert "user\\x1b[2J" in out  # list-all shows the owners
+    code, _, err = run(capsys, "sessions", "list", "--user", hostile)
+    assert code == 2  # an id with control characters cannot be typed back (see bot.admin.text)
+    assert_terminal_safe(err)
+
+
+def test_stored_escapes_in_json_output_are_json_escapes(
+    hostile: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "sessions", "show", "evil-1", "--json")
+    assert code == 0, err
+    assert_terminal_safe(out)
+    shown = json.loads(out)  # still valid JSON, with the stored text intact
+    assert shown["owner"] == hostile
+    assert shown["title"] == "title" + OSC_TITLE + BIDI
+    assert shown["feedback"]["comment"] == "comment" + CSI_C1
+    assert shown["review"]["notes"] == "notes\u2028" + OSC_TITLE
+    assert "é" in json.dumps({"k": "é"}, ensure_ascii=False)  # non-ASCII text stays readable ...
+    code, out, _ = run(
+        capsys, "sessions", "add", "s-é", "--title", "café", "--prompt", "p", "--response", "r"
+    )
+    assert code == 2  # ... (session ids are ASCII)
+    add(capsys, "s-2")
+    code, _, _ = run(capsys, "sessions", "feedback", "s-2", "--up", "--comment", "très bien ☕")
+    assert code == 0
+    out = run(capsys, "sessions", "show", "s-2", "--json")[1]
+    assert "très bien ☕" in out
+
+
+def test_the_reviewer_and_every_operator_text_is_redacted(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys,
+        "sessions",
+        "add",
+        "s-1",
+        "--title",
+        f"t {CARD}",
+        "--prompt",
+        f"p {CARD}",
+        "--response",
+        f"r {CARD}",
+    )
+    assert code == 0, err
+    assert run(capsys, "sessions", "feedback", "s-1", "--down", "--comment", f"c {CARD}")[0] == 0
+    code, out, _ = run(
+        capsys,
+        "sessions",
+        "review",
+        "s-1",
+        "--reviewer",
+        f"ana {CARD}",
+        "--verdict",
+        "ok",
+        "--notes",
+        f"n {CARD}",
+    )
+    assert code == 0
+    assert out.startswith("review ok by ana •••• 4242 recorded on s-1")
+    code, out, err = run(capsys, "sessions", "show", "s-1", "--json")
+    assert CARD not in out + err
+    shown = json.loads(out)
+    assert shown["title"] == "t •••• 4242"
+    assert shown["review"]["reviewer"] == "ana •••• 4242"
+    assert shown["review"]["notes"] == "n •••• 4242"
+    assert shown["feedback"]["comment"] == "c •••• 4242"
+    assert [m["content"] for m in shown["history"]] == ["p •••• 4242", "r •••• 4242"]
+
+
+def test_a_session_id_that_is_too_short_is_invalid_not_a_crash(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "sessions", "show", "a")
+    assert (code, out) == (2, "")
+    assert "session_id" in one_line_error(err)
+
+
+def test_undecodable_arguments_are_invalid_not_a_crash(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    undecodable = os.fsdecode(b"caf\xe9")  # how Python passes a non-UTF-8 argv item
+    add(capsys, "s-1")
+    for argv in (
+        ["sessions", "list", "--user", undecodable],
+        ["sessions", "review", "s-1", "--verdict", "ok", "--reviewer", undecodable],
+        ["sessions", "show", undecodable],
+    ):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, ""), err
+        one_line_error(err)
+        assert_terminal_safe(err)

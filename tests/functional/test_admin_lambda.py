@@ -476,3 +476,105 @@ def test_lambda_end_to_end_on_dynamodb_with_the_secret_from_secrets_manager(
             DynamoDBStore("admin-table", client=boto3.client("dynamodb")), Keys.from_secrets(SECRET)
         )
         assert other.assemble_chat_history("s-1") == got["result"]["history"]
+
+
+# --- bad input from the security review: invalid_input, never internal ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("event", "loc", "complaint"),
+    [
+        (
+            {"operation": "list_all_sessions", "start": "2000-01-01", "end": "2025-01-01"},
+            [],
+            "at most 366 days",
+        ),
+        ({"operation": "list_all_sessions", "start": T0 - 367 * 86400, "end": T0}, [], "at most 366 days"),
+        (
+            {"operation": "list_all_sessions", "start": "0001-01-01T00:00:00+01:00", "end": "2025-01-01"},
+            ["start"],
+            "out of range",
+        ),
+        (
+            {"operation": "list_all_sessions", "start": "2025-01-01", "end": "9999-12-31T23:59:59-01:00"},
+            ["end"],
+            "out of range",
+        ),
+        (
+            {"operation": "list_all_sessions", "start": "2025-01-01", "end": "9999-12-31T23:59:59.5Z"},
+            ["end"],
+            "out of range",
+        ),
+        ({"operation": "get_session", "session_id": "a"}, ["session_id"], "at least 2"),
+        ({"operation": "get_session", "session_id": "s-1", "user_id": "u\ud800"}, ["user_id"], "string"),
+        (
+            {
+                "operation": "add_session",
+                "session_id": "s-1",
+                "title": "\u001b[2J",
+                "first_entry": first_entry(),
+            },
+            ["title"],
+            "control characters",
+        ),
+        (
+            {
+                "operation": "add_session",
+                "session_id": "s-1",
+                "title": "a\u202eb",
+                "first_entry": first_entry(),
+            },
+            ["title"],
+            "U+202E",
+        ),
+        ({"operation": "update_session", "session_id": "s-1", "title": "\u009b2J"}, ["title"], "control"),
+        (
+            {"operation": "add_feedback", "session_id": "s-1", "rating": "up", "comment": "\u001b]0;x\u0007"},
+            ["comment"],
+            "control characters",
+        ),
+        (
+            {"operation": "add_review", "session_id": "s-1", "reviewer": "ana\u001b", "verdict": "ok"},
+            ["reviewer"],
+            "control characters",
+        ),
+        (
+            {
+                "operation": "add_review",
+                "session_id": "s-1",
+                "reviewer": "ana",
+                "verdict": "ok",
+                "notes": "\u2067",
+            },
+            ["notes"],
+            "control characters",
+        ),
+        ({"operation": "list_sessions_by_user", "user_id": "\u001b[2J"}, ["user_id"], "control characters"),
+        ({"operation": "list_sessions_by_user", "user_id": "   "}, ["user_id"], "visible"),
+    ],
+)
+def test_bad_input_is_invalid_input_never_internal(
+    event: dict[str, Any], loc: list[Any], complaint: str, keys_only_admin: SessionAdmin
+) -> None:
+    failure = error(handler.handle(event, lambda: keys_only_admin), "invalid_input")
+    assert loc in [d["loc"] for d in failure["details"]], failure
+    assert complaint in failure["message"]
+    assert "\u001b" not in json.dumps(failure, ensure_ascii=False)
+
+
+def test_a_full_range_is_accepted(call: Any) -> None:
+    event = {"operation": "list_all_sessions", "start": T0 - 366 * 86400, "end": T0}
+    assert ok(call(event)) == {"sessions": [], "cursor": None}
+
+
+def test_the_reviewer_is_redacted_like_every_operator_text(call: Any, store: SessionStore) -> None:
+    card = "4242424242424242"
+    ok(call({"operation": "add_session", "session_id": "s-1", "title": "t", "first_entry": first_entry()}))
+    reviewed = ok(
+        call({"operation": "add_review", "session_id": "s-1", "reviewer": f"ana {card}", "verdict": "ok"})
+    )
+    assert reviewed["review"]["reviewer"] == "ana •••• 4242"
+    record = store.get("s-1", now=T0)
+    assert record is not None
+    assert record.review is not None
+    assert record.review.reviewer == "ana •••• 4242"

@@ -678,3 +678,77 @@ def test_a_lost_race_is_retried(store: SessionStore, keys: Keys, clock: Clock) -
     assert racing.add_message("s-1", entry("mine"))["message_index"] == 2
     users = [m["content"] for m in admin.assemble_chat_history("s-1") if m["role"] == "user"]
     assert users == ["first", "concurrent", "mine"]
+
+
+def test_every_operator_text_field_is_redacted_in_one_place(admin: SessionAdmin, store: SessionStore) -> None:
+    """The reviewer too, and an updated title: all through `redacted`, before any operation runs."""
+    admin.add_session("s-1", None, "t", entry())
+    admin.update_session("s-1", title=f"now {CARD}")
+    admin.update_session("s-1", title=f"both {CARD_SPACED}", entry=entry(f"p {CARD}", f"r {CARD}"))
+    review = admin.add_review("s-1", f"ana {CARD}", "ok", f"notes {CARD}")
+    assert review["review"]["reviewer"] == "ana •••• 4242"
+    record = store.get("s-1", now=T0)
+    assert record is not None
+    assert record.review is not None
+    assert (record.title, record.review.reviewer, record.review.notes) == (
+        "both •••• 4242",
+        "ana •••• 4242",
+        "notes •••• 4242",
+    )
+    assert [(m.user, m.bot) for m in store.messages("s-1", now=T0)][1:] == [("p •••• 4242", ["r •••• 4242"])]
+
+
+def test_the_operator_text_fields_are_exactly_the_free_text_ones() -> None:
+    """A new text field must be typed Title/Prompt/Note/Reviewer (redacted) or be an id on purpose."""
+    from pydantic import BaseModel
+
+    from bot.admin import models as m
+    from bot.admin.service import _is_operator_text
+
+    operations: list[type[BaseModel]] = [
+        m.AddSession,
+        m.AddMessage,
+        m.GetSession,
+        m.UpdateSession,
+        m.DeleteSession,
+        m.ListSessionsByUser,
+        m.ListAllSessions,
+        m.AddFeedback,
+        m.AddReview,
+        m.AssembleChatHistory,
+        m.ChatEntry,
+    ]
+    marked = {
+        (model.__name__, name)
+        for model in operations
+        for name, field in model.model_fields.items()
+        if _is_operator_text(field)
+    }
+    assert marked == {
+        ("AddSession", "title"),
+        ("UpdateSession", "title"),
+        ("ChatEntry", "prompt"),
+        ("ChatEntry", "response"),
+        ("AddFeedback", "comment"),
+        ("AddReview", "reviewer"),
+        ("AddReview", "notes"),
+    }
+
+
+def test_redacted_leaves_ids_and_unmarked_fields_alone() -> None:
+    from bot.admin import models as m
+    from bot.admin.service import redacted
+
+    op = m.OPERATION.validate_python(
+        {
+            "operation": "add_session",
+            "session_id": "s-4242424242424242",
+            "user_id": f"user-{CARD}",
+            "title": f"t {CARD}",
+            "first_entry": {"prompt": f"p {CARD}", "response": "r"},
+        }
+    )
+    assert isinstance(op, m.AddSession)
+    clean = redacted(op)
+    assert (clean.session_id, clean.user_id) == (op.session_id, op.user_id)  # ids are keys, never rewritten
+    assert (clean.title, clean.first_entry.prompt) == ("t •••• 4242", "p •••• 4242")

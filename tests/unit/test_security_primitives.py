@@ -22,6 +22,7 @@ from bot.store.memory import MemoryStore
 from intents.app import app as reference_app
 
 KEY = b"k" * 32
+ROTATED = "current-signing-secret-7Hq2Zx9Lw4Rv8Tn3"  # varied enough for load_keys' checks
 
 
 @given(
@@ -44,7 +45,7 @@ def test_signature_is_versioned_and_rotation_verifies_previous_keys() -> None:
     old, new = Keys.from_secrets(b"o" * 40), Keys.from_secrets(b"n" * 40, (b"o" * 40,))
     attributes = {"status": "collecting"}
     signed = {**attributes, "sig": signing.sign(old.signing, "s1", attributes)}
-    assert signed["sig"].startswith("v1.")
+    assert signed["sig"].startswith("v2.")
     assert signing.verify(new.verifying, "s1", signed)
     assert not signing.verify(Keys.from_secrets(b"n" * 40).verifying, "s1", signed)
 
@@ -89,7 +90,7 @@ def test_keys_come_from_secrets_manager_under_lambda(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     client = boto3.client("secretsmanager", region_name="us-east-1")
     arn = client.create_secret(
-        Name="lexbot/signing", SecretString='{"current": "' + "c" * 40 + '", "previous": []}'
+        Name="lexbot/signing", SecretString='{"current": "' + ROTATED + '", "previous": []}'
     )["ARN"]
     env = {
         "AWS_LAMBDA_FUNCTION_NAME": "fn",
@@ -99,7 +100,7 @@ def test_keys_come_from_secrets_manager_under_lambda(monkeypatch: pytest.MonkeyP
         "AWS_REGION": "us-east-1",
     }
     settings = Settings.from_env(env)
-    assert load_keys(settings, secretsmanager=client) == Keys.from_secrets(b"c" * 40)
+    assert load_keys(settings, secretsmanager=client) == Keys.from_secrets(ROTATED.encode())
     missing = Settings.from_env({**env, "SIGNING_KEY_SECRET_ARN": arn + "-nope"})
     with pytest.raises(ConfigError, match="could not read secret"):
         load_keys(missing, secretsmanager=client)

@@ -5,8 +5,12 @@ with the same settings (BOT_STORE, BOT_SQLITE_PATH, SESSION_TABLE, DYNAMODB_ENDP
 locally that is the SQLite file `python -m bot chat` writes to.
 
 Output is a human-readable table or text; `--json` prints the operation's result as JSON.
-Exit codes: 0 ok, 1 not found / conflict / not confirmed, 2 invalid input or settings,
-3 store unavailable.
+Stored text is shown with control characters escaped (\x1b, \u202e; JSON escapes in --json), so
+nothing in the store can drive your terminal. Exit codes: 0 ok, 1 not found / conflict / not
+confirmed, 2 invalid input or settings (one line on stderr, never a traceback), 3 store unavailable.
+
+Times: ISO-8601 (UTC if no offset) or relative (30m, 2h, 3d, 1w ago), within 2000-01-01 ..
+9999-12-31; one listing covers at most 366 days.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from bot.admin.errors import InvalidInput
     from bot.admin.service import SessionAdmin
 
 EXIT_OK = 0
@@ -29,6 +34,7 @@ EXIT_UNAVAILABLE = 3
 
 _RELATIVE = re.compile(r"^\s*(\d{1,6})\s*([smhdw])\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_OPTIONS = {"start": "since", "end": "until"}  # list_all_sessions' fields as list-all's options
 TITLE_WIDTH = 40
 
 
@@ -114,14 +120,21 @@ def add_parser(commands: Any) -> None:
 
 
 def parse_when(value: str, *, now: float | None = None) -> datetime | str:
-    """A relative time ("2h" ago, "now") as a UTC datetime; anything else is left for the models."""
+    """A relative time ("2h" ago, "now") as a UTC datetime; anything else is left for the models.
+
+    ValueError for a relative time before 2000-01-01 (the earliest time the models accept).
+    """
+    from bot.admin.models import MIN_EPOCH
+
     now = time.time() if now is None else now
     if value.strip().lower() == "now":
         return datetime.fromtimestamp(now, UTC)
     match = _RELATIVE.match(value)
     if match:
-        amount, unit = int(match.group(1)), match.group(2).lower()
-        return datetime.fromtimestamp(now, UTC) - timedelta(seconds=amount * _UNITS[unit])
+        seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
+        if now - seconds < MIN_EPOCH:
+            raise ValueError("a relative time reaches back at most to 2000-01-01 (e.g. 30m, 2h, 3d, 1w)")
+        return datetime.fromtimestamp(now, UTC) - timedelta(seconds=seconds)
     return value
 
 
@@ -136,6 +149,7 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO
 
     from bot.admin.errors import SUMMARIZED, AdminError, where
     from bot.config import ConfigError
+    from bot.store.base import StoreUnavailable
 
     try:
         from bot.admin.factory import build_admin
@@ -143,16 +157,23 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO
         admin = build_admin()
         return _dispatch(admin, args, stdin or sys.stdin, out)
     except AdminError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        for detail in exc.details[SUMMARIZED:]:  # the message quotes the first ones
-            print(f"  {where(detail)}", file=sys.stderr)
+        _error(exc.message, [where(detail) for detail in exc.details[SUMMARIZED:]])  # message: the first
         return exc.exit_code
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ConfigError, OSError) as exc:  # settings; an unusable BOT_LOCAL_DIR is reported as ConfigError
+        _error(str(exc))
         return EXIT_INVALID
-    except OSError as exc:  # e.g. an unwritable BOT_LOCAL_DIR for the SQLite file or the key file
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+    except StoreUnavailable as exc:  # the service maps store failures itself; this is a safety net
+        _error(f"the session store is unavailable: {exc}")
+        return EXIT_UNAVAILABLE
+
+
+def _error(message: str, more: list[str] | None = None) -> None:
+    """The error on stderr: one line (plus indented details), control characters escaped."""
+    from bot.admin.text import terminal_safe
+
+    print(f"error: {terminal_safe(message)}", file=sys.stderr)
+    for line in more or []:
+        print(f"  {terminal_safe(line)}", file=sys.stderr)
 
 
 def _dispatch(admin: SessionAdmin, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
@@ -161,23 +182,15 @@ def _dispatch(admin: SessionAdmin, args: argparse.Namespace, stdin: TextIO, out:
         result = admin.list_sessions_by_user(args.user, limit=args.limit, cursor=args.cursor)
         return _print(args, out, result, _sessions_table)
     if command == "list-all":
-        now = time.time()
-        result = admin.list_all_sessions(
-            parse_when(args.since, now=now),
-            parse_when(args.until, now=now) if args.until else datetime.fromtimestamp(int(now) + 1, UTC),
-            has_feedback=args.has_feedback,
-            has_review=args.has_review,
-            limit=args.limit,
-            cursor=args.cursor,
-        )
-        return _print(args, out, result, _sessions_table)
+        return _print(args, out, _list_all(admin, args), _sessions_table)
     if command == "show":
         return _print(args, out, admin.get_session(args.session_id, args.user), _session_text)
     if command == "delete":
         if not args.yes and stdin.isatty():
-            print(
-                f"Delete session {args.session_id} and all its messages? [y/N] ", end="", file=out, flush=True
-            )
+            from bot.admin.text import terminal_safe
+
+            question = f"Delete session {terminal_safe(args.session_id)} and all its messages? [y/N] "
+            print(question, end="", file=out, flush=True)
             answer = stdin.readline().strip().lower()
             if answer not in {"y", "yes"}:
                 print("not deleted", file=out)
@@ -202,12 +215,72 @@ def _dispatch(admin: SessionAdmin, args: argparse.Namespace, stdin: TextIO, out:
     raise AssertionError(f"unhandled sessions command {command!r}")  # argparse restricts the choices
 
 
+def _list_all(admin: SessionAdmin, args: argparse.Namespace) -> dict[str, Any]:
+    """list_all_sessions over --since/--until; errors name those options, not start/end."""
+    from bot.admin.errors import InvalidInput
+
+    now = int(time.time()) + 1  # the next whole second: "now" includes this second, ranges are exact
+    try:
+        start = _when_option("since", args.since, now)
+        end = _when_option("until", args.until, now) if args.until else datetime.fromtimestamp(now, UTC)
+        return admin.list_all_sessions(
+            start,
+            end,
+            has_feedback=args.has_feedback,
+            has_review=args.has_review,
+            limit=args.limit,
+            cursor=args.cursor,
+        )
+    except InvalidInput as exc:
+        raise _with_option_names(exc) from None
+
+
+def _when_option(name: str, value: str, now: float) -> datetime | str:
+    from bot.admin.errors import InvalidInput
+
+    try:
+        return parse_when(value, now=now)
+    except ValueError as exc:
+        detail = {"loc": [name], "msg": str(exc), "type": "value_error"}
+        raise InvalidInput(f"invalid request: {name}: {exc}", [detail]) from None
+
+
+def _with_option_names(exc: InvalidInput) -> InvalidInput:
+    from bot.admin.errors import InvalidInput, summarize
+
+    if not exc.details:
+        return exc
+    details = [{**detail, "loc": _option_loc(detail["loc"])} for detail in exc.details]
+    return InvalidInput(f"invalid request: {summarize(details)}", details)
+
+
+def _option_loc(loc: list[Any]) -> list[Any]:
+    """["start"] -> ["since"], ["end"] -> ["until"]; other locations unchanged."""
+    return [_OPTIONS.get(loc[0], loc[0]), *loc[1:]] if loc else loc
+
+
 def _print(args: argparse.Namespace, out: TextIO, result: dict[str, Any], text: Any) -> int:
+    """The result as JSON or as text, with every stored string made safe for a terminal."""
+    from bot.admin.text import json_safe
+
     if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False), file=out)
+        print(json_safe(json.dumps(result, indent=2, ensure_ascii=False)), file=out)
     else:
-        print(text(result), file=out)
+        print(text(_terminal_safe(result)), file=out)
     return EXIT_OK
+
+
+def _terminal_safe(value: Any) -> Any:
+    """`value` (a result: dicts, lists, strings, numbers) with every string escaped for a terminal."""
+    from bot.admin.text import terminal_safe
+
+    if isinstance(value, str):
+        return terminal_safe(value)
+    if isinstance(value, dict):
+        return {key: _terminal_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_terminal_safe(item) for item in value]
+    return value
 
 
 def _short(value: str | None, width: int) -> str:

@@ -8,7 +8,9 @@ backfill-ttl [--dry-run]
                        whole table (on DynamoDB: a Scan), so run it with --dry-run first.
 
 Both use the bot's settings (BOT_STORE, BOT_SQLITE_PATH, SESSION_TABLE, DYNAMODB_ENDPOINT_URL,
-AWS_REGION). Exit codes: 0 ok, 2 invalid settings, 3 store unavailable.
+AWS_REGION). Exit codes: 0 ok, 2 invalid settings (including a store that cannot be opened, e.g.
+an unwritable BOT_LOCAL_DIR), 3 store unavailable. Errors are one line on stderr, never a
+traceback; names and messages are printed with control characters escaped.
 """
 
 from __future__ import annotations
@@ -48,12 +50,19 @@ def run(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
         if args.tables_command == "create":
             return _create(settings, out)
         return _backfill(settings, out, dry_run=args.dry_run)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ConfigError, OSError) as exc:
+        _say(f"error: {exc}", sys.stderr)
         return EXIT_INVALID
     except StoreUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}", sys.stderr)
         return EXIT_UNAVAILABLE
+
+
+def _say(line: str, out: TextIO) -> None:
+    """Print one line with control characters escaped (settings and messages can hold any text)."""
+    from bot.admin.text import terminal_safe
+
+    print(terminal_safe(line), file=out)
 
 
 def _describe(client: Any, table: str) -> dict[str, Any] | None:
@@ -78,10 +87,10 @@ def _create(settings: Any, out: TextIO) -> int:
 
     store = build_store(settings)
     if settings.store == "memory":
-        print("memory store: nothing to create (it lives and dies with the process)", file=out)
+        _say("memory store: nothing to create (it lives and dies with the process)", out)
         return EXIT_OK
     if settings.store == "sqlite":
-        print(f"SQLite database {settings.sqlite_path}: schema ready (created if missing)", file=out)
+        _say(f"SQLite database {settings.sqlite_path}: schema ready (created if missing)", out)
         return EXIT_OK
 
     from botocore.exceptions import BotoCoreError, ClientError
@@ -98,11 +107,11 @@ def _create(settings: Any, out: TextIO) -> int:
         after = _describe(client, table) or {}
         ttl_after = _ttl_status(client, table)
     except (BotoCoreError, ClientError) as exc:
-        print(f"error: could not create table {table}{where}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _say(f"error: could not create table {table}{where}: {type(exc).__name__}: {exc}", sys.stderr)
         return EXIT_UNAVAILABLE
     indexes = sorted(g["IndexName"] for g in after.get("GlobalSecondaryIndexes", []))
     if before is None:
-        print(f"created table {table}{where} (indexes: {', '.join(indexes)}; TTL {ttl_after})", file=out)
+        _say(f"created table {table}{where} (indexes: {', '.join(indexes)}; TTL {ttl_after})", out)
         return EXIT_OK
     had = {g["IndexName"] for g in before.get("GlobalSecondaryIndexes", [])}
     added = [name for name in indexes if name not in had]
@@ -110,12 +119,9 @@ def _create(settings: Any, out: TextIO) -> int:
     if ttl_before != ttl_after:
         changes.append(f"TTL {ttl_after}")
     if changes:
-        print(f"table {table}{where} existed: {'; '.join(changes)}", file=out)
+        _say(f"table {table}{where} existed: {'; '.join(changes)}", out)
     else:
-        print(
-            f"table {table}{where} already up to date (indexes: {', '.join(indexes)}; TTL {ttl_after})",
-            file=out,
-        )
+        _say(f"table {table}{where} already up to date (indexes: {', '.join(indexes)}; TTL {ttl_after})", out)
     return EXIT_OK
 
 
@@ -134,9 +140,9 @@ def _backfill(settings: Any, out: TextIO, *, dry_run: bool) -> int:
     kinds = ", ".join(
         f"{kind}: {missing.get(kind, 0)}" for kind in ("session", "message", "profile", "other")
     )
-    print(f"scanned {report.scanned} items; without an expiry: {total} ({kinds})", file=out)
+    _say(f"scanned {report.scanned} items; without an expiry: {total} ({kinds})", out)
     if dry_run:
-        print("dry run: nothing changed (run without --dry-run to set them)", file=out)
+        _say("dry run: nothing changed (run without --dry-run to set them)", out)
     else:
-        print(f"updated {report.updated} items", file=out)
+        _say(f"updated {report.updated} items", out)
     return EXIT_OK
