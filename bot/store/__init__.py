@@ -1,18 +1,34 @@
 """Session stores: server-side trusted state keyed by Lex sessionId.
 
+The interface (`bot.store.base`) is split by use: `TurnStore` (what a turn needs), `AdminStore`
+(operators), `UpkeepStore` (maintenance); `SessionStore` is all of them. Its semantics are
+implemented once (`bot.store.core` over `bot.store.checks`, `bot.store.items`, `bot.store.codec`);
+each backend (memory, sqlite, dynamodb) implements only primitives.
+
 `import bot.store` is cheap: backends (and boto3) are imported only by `make_store` or by
 importing `bot.store.memory` / `bot.store.sqlite` / `bot.store.dynamodb` directly.
 """
 
 from __future__ import annotations
 
-from bot.store.base import SessionRecord, SessionStore, StoreUnavailable, VersionConflict
+from bot.store.base import (
+    AdminStore,
+    SessionRecord,
+    SessionStore,
+    StoreUnavailable,
+    TurnStore,
+    UpkeepStore,
+    VersionConflict,
+)
 
 __all__ = [
     "STORE_KINDS",
+    "AdminStore",
     "SessionRecord",
     "SessionStore",
     "StoreUnavailable",
+    "TurnStore",
+    "UpkeepStore",
     "VersionConflict",
     "make_store",
 ]

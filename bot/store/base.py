@@ -129,10 +129,15 @@ class InvalidCursor(ValueError):
     """A listing cursor that this store did not issue (or that was tampered with)."""
 
 
-class SessionStore(Protocol):
-    """One interface, several backends (memory, sqlite, dynamodb)."""
+class StoreClosed(RuntimeError):
+    """The store was closed by its owner (a programming error, not an outage)."""
 
-    # -- the turn's hot path ------------------------------------------------------------------
+
+# -- the interface, split by use -------------------------------------------------------------------
+
+
+class TurnStore(Protocol):
+    """What a turn needs: its session (one read), its write (one request), the user's profile."""
 
     def load(
         self, session_id: str, *, now: int, window: int
@@ -156,9 +161,10 @@ class SessionStore(Protocol):
 
         The record is written if the stored version equals `expected_version` (0: absent or
         expired; an expired predecessor and its messages are replaced). Every message must be new
-        (no item at its index). The profile is written unconditionally (last writer wins).
-        On any failed condition nothing is written and `VersionConflict` is raised;
-        `StoreUnavailable` on persistent backend failure (then nothing, or everything, landed).
+        (no live item of this generation at its index). The profile is written unconditionally
+        (last writer wins; version 1 if it was absent or expired). On any failed condition nothing
+        is written and `VersionConflict` is raised; `StoreUnavailable` on persistent backend
+        failure (then nothing, or everything, landed).
 
         The whole record item is replaced: callers pass the loaded record forward (with its
         created_at, message_count and admin-owned fields) and change what they mean to change.
@@ -167,7 +173,13 @@ class SessionStore(Protocol):
         """
         ...
 
-    # -- single items -------------------------------------------------------------------------
+    def get_profile(self, user_id: str, *, now: int) -> ProfileRecord | None:
+        """The live profile, or None."""
+        ...
+
+
+class AdminStore(Protocol):
+    """What operators need: single items, history, annotations, retention, listings, profiles."""
 
     def get(self, session_id: str, *, now: int) -> SessionRecord | None:
         """The record, or None if absent or expired at `now`."""
@@ -181,13 +193,11 @@ class SessionStore(Protocol):
         """Remove the session record and all its messages (idempotent); returns items deleted."""
         ...
 
-    # -- history ------------------------------------------------------------------------------
-
     def messages(
         self, session_id: str, *, now: int, after: int = -1, limit: int = 100
     ) -> list[MessageRecord]:
-        """Live messages with index > `after`, oldest first, at most `limit` (empty if the
-        session is absent or expired)."""
+        """Live messages with index > `after` (>= -1), oldest first, at most `limit` (empty if
+        the session is absent or expired)."""
         ...
 
     def set_message_feedback(self, session_id: str, index: int, feedback: Feedback, *, now: int) -> bool:
@@ -200,26 +210,23 @@ class SessionStore(Protocol):
         (operators keep reviewed sessions longer). Returns items updated; 0 if absent."""
         ...
 
-    # -- profiles -----------------------------------------------------------------------------
-
     def get_profile(self, user_id: str, *, now: int) -> ProfileRecord | None:
         """The live profile, or None."""
         ...
 
     def put_profile(self, profile: ProfileRecord, *, now: int) -> ProfileRecord:
-        """Write the profile unconditionally; returns it with version + 1 and updated_at = now."""
+        """Write the profile unconditionally; returns it with updated_at = now and version =
+        the stored version + 1, or 1 if it was absent or expired."""
         ...
 
     def delete_profile(self, user_id: str) -> None:
         """Remove the profile (idempotent)."""
         ...
 
-    # -- listings (never a full scan) ---------------------------------------------------------
-
     def list_by_user(
         self, user_id: str, *, now: int, limit: int = 15, cursor: str | None = None
     ) -> Page[SessionRecord]:
-        """The user's live sessions, most recently active first."""
+        """The user's live sessions, most recently active first (never a full scan)."""
         ...
 
     def list_by_time(
@@ -237,11 +244,26 @@ class SessionStore(Protocol):
         optionally only those with (True) or without (False) feedback / a review."""
         ...
 
-    # -- upkeep -------------------------------------------------------------------------------
+
+class UpkeepStore(Protocol):
+    """Maintenance, never on a request path."""
 
     def backfill_ttl(self, *, now: int, session_ttl: int, profile_ttl: int, dry_run: bool) -> BackfillReport:
         """Give every item without an expiry one: sessions and messages expire `session_ttl`
         after their last activity, profiles `profile_ttl` after their last update (an item
-        already past that gets `now`). A dry run only counts. This is the one operation that
-        may read the whole table."""
+        already past that gets `now`; items of unknown kind are counted, left alone). A dry run
+        only counts. This is the one operation that may read the whole table."""
         ...
+
+
+class PurgingStore(UpkeepStore, Protocol):
+    """Local backends without a TTL process (memory, SQLite)."""
+
+    def purge_expired(self, *, now: int) -> int:
+        """Delete every item that reads as absent at `now` (expired items, and messages whose
+        session is absent, expired or of another generation); returns how many."""
+        ...
+
+
+class SessionStore(TurnStore, AdminStore, UpkeepStore, Protocol):
+    """The whole interface; one contract, several backends (memory, sqlite, dynamodb)."""

@@ -1,4 +1,4 @@
-"""The single-table key layout shared by every backend, and record validation.
+"""The single-table key layout shared by every backend, listing cursors and record copies.
 
 One table holds several item kinds, told apart by their keys:
 
@@ -31,6 +31,7 @@ STATE_SK = "STATE"
 MSG_PREFIX = "MSG#"
 PROFILE_SK = "PROFILE"
 MSG_INDEX_WIDTH = 10
+MAX_MESSAGE_INDEX = 10**MSG_INDEX_WIDTH - 1
 DAY_PREFIX = "DAY#"
 GSI_USER = "gsi1"
 GSI_TIME = "gsi2"
@@ -48,7 +49,7 @@ def session_id_from_pk(pk: str) -> str:
 
 
 def message_sk(index: int) -> str:
-    if index < 0 or index >= 10**MSG_INDEX_WIDTH:
+    if index < 0 or index > MAX_MESSAGE_INDEX:
         raise ValueError(f"message index out of range: {index}")
     return f"{MSG_PREFIX}{index:0{MSG_INDEX_WIDTH}d}"
 
@@ -110,61 +111,6 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     return payload
 
 
-def _check_map(name: str, value: object) -> None:
-    if not isinstance(value, dict):
-        raise TypeError(f"SessionRecord.{name} must be a dict[str, str]")
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise TypeError(f"SessionRecord.{name} must map str to str")
-        if not key:
-            # DynamoDB rejects empty map keys; refuse them everywhere so backends agree.
-            raise ValueError(f"SessionRecord.{name} keys must be non-empty")
-
-
-def check_record(record: SessionRecord, *, expected_version: int) -> None:
-    """Reject records every backend could not store identically (keeps the backends in step)."""
-    from bot.store.base import Review
-
-    if not isinstance(record.session_id, str) or not record.session_id:
-        raise ValueError("SessionRecord.session_id must be a non-empty str")
-    if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
-        raise ValueError("expected_version must be an int >= 0")
-    if isinstance(record.expires_at, bool) or not isinstance(record.expires_at, int):
-        raise TypeError("SessionRecord.expires_at must be an int (epoch seconds)")
-    if record.owner is not None and not isinstance(record.owner, str):
-        raise TypeError("SessionRecord.owner must be a str or None")
-    _check_map("state", record.state)
-    _check_map("extra", record.extra)
-    check_int("SessionRecord.created_at", record.created_at)
-    check_int("SessionRecord.message_count", record.message_count)
-    if record.title is not None and not isinstance(record.title, str):
-        raise TypeError("SessionRecord.title must be a str or None")
-    if record.feedback is not None:
-        check_feedback(record.feedback, "SessionRecord.feedback")
-    review = record.review
-    if review is not None:
-        if not isinstance(review, Review):
-            raise TypeError("SessionRecord.review must be a Review or None")
-        for part in (review.reviewer, review.verdict, review.notes):
-            if not isinstance(part, str):
-                raise TypeError("SessionRecord.review fields must be str")
-        check_int("SessionRecord.review.at", review.at)
-    if not isinstance(record.has_feedback, bool):
-        raise TypeError("SessionRecord.has_feedback must be a bool")
-
-
-def check_feedback(feedback: object, name: str) -> None:
-    from bot.store.base import Feedback
-
-    if not isinstance(feedback, Feedback):
-        raise TypeError(f"{name} must be a Feedback")
-    if feedback.rating not in ("up", "down"):
-        raise ValueError(f"{name}.rating must be 'up' or 'down'")
-    if not isinstance(feedback.comment, str):
-        raise TypeError(f"{name}.comment must be a str")
-    check_int(f"{name}.at", feedback.at)
-
-
 def copy_record(record: SessionRecord, **changes: Any) -> SessionRecord:
     """A deep-enough copy (the maps are copied) so callers and stores never share mutable state."""
     from bot.store.base import SessionRecord
@@ -186,43 +132,6 @@ def copy_record(record: SessionRecord, **changes: Any) -> SessionRecord:
     }
     values.update(changes)
     return SessionRecord(**values)
-
-
-def check_int(name: str, value: object, *, minimum: int = 0) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise TypeError(f"{name} must be an int >= {minimum}")
-
-
-def check_id(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty str")
-    return value
-
-
-def check_user_id(user_id: object) -> str:
-    return check_id("user_id", user_id)
-
-
-def check_limit(name: str, value: object, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}")
-    return value
-
-
-MAX_LIST_DAYS = 366
-
-
-def time_params(start: int, end: int, has_feedback: bool | None, has_review: bool | None) -> list[Any]:
-    """Checked `list_by_time` parameters, as bound into its cursors."""
-    for name, value in (("start", start), ("end", end)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int (epoch seconds)")
-    for name, flag in (("has_feedback", has_feedback), ("has_review", has_review)):
-        if flag is not None and not isinstance(flag, bool):
-            raise TypeError(f"{name} must be a bool or None")
-    if end - start > MAX_LIST_DAYS * 86400:
-        raise ValueError(f"list_by_time covers at most {MAX_LIST_DAYS} days")
-    return [start, end, has_feedback, has_review]
 
 
 def listing_cursor(kind: str, params: list[Any], updated_at: int, session_id: str) -> str:
@@ -249,45 +158,6 @@ def listing_position(cursor: str | None, kind: str, params: list[Any]) -> tuple[
     ):
         raise InvalidCursor("cursor was issued for another listing")
     return updated_at, session_id
-
-
-def check_message(message: MessageRecord, *, session_id: str) -> None:
-    """Reject messages every backend could not store identically."""
-    if message.session_id != session_id:
-        raise ValueError("MessageRecord.session_id must match its session record")
-    check_int("MessageRecord.index", message.index)
-    message_sk(message.index)  # range check
-    check_int("MessageRecord.at_ms", message.at_ms)
-    check_int("MessageRecord.expires_at", message.expires_at)
-    if not isinstance(message.user, str):
-        raise TypeError("MessageRecord.user must be a str")
-    if not isinstance(message.bot, list) or not all(isinstance(m, str) for m in message.bot):
-        raise TypeError("MessageRecord.bot must be a list[str]")
-    for name in ("intent", "source", "slot"):
-        value = getattr(message, name)
-        if value is not None and (not isinstance(value, str) or not value):
-            raise TypeError(f"MessageRecord.{name} must be a non-empty str or None")
-    if not isinstance(message.signature, str):
-        raise TypeError("MessageRecord.signature must be a str")
-    if message.feedback is not None:
-        check_feedback(message.feedback, "MessageRecord.feedback")
-
-
-def check_new_messages(session_id: str, messages: tuple[MessageRecord, ...] | list[MessageRecord]) -> None:
-    """`check_message` for each, and no index twice in one write."""
-    seen: set[int] = set()
-    for message in messages:
-        check_message(message, session_id=session_id)
-        if message.index in seen:
-            raise ValueError(f"message index {message.index} appears twice in one write")
-        seen.add(message.index)
-
-
-def check_profile(profile: ProfileRecord) -> None:
-    if not isinstance(profile.user_id, str) or not profile.user_id:
-        raise ValueError("ProfileRecord.user_id must be a non-empty str")
-    check_int("ProfileRecord.expires_at", profile.expires_at)
-    _check_map("data", profile.data)
 
 
 def copy_message(message: MessageRecord, **changes: Any) -> MessageRecord:

@@ -244,8 +244,14 @@ def test_save_sends_one_transaction_with_the_documented_conditions(moto_store: D
     state, msg, prof = params["TransactItems"]
     assert state["Put"]["ConditionExpression"] == "attribute_not_exists(#pk) OR #exp <= :now"
     assert state["Put"]["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
-    assert msg["Put"]["ConditionExpression"] == "attribute_not_exists(#pk) OR #gen <> :gen OR #exp <= :now"
-    assert "ConditionExpression" not in prof["Update"]  # the profile is last-writer-wins
+    assert msg["Put"]["ConditionExpression"] == (
+        "attribute_not_exists(#pk) OR attribute_not_exists(#gen) OR #gen <> :gen OR #exp <= :now"
+    )
+    # The profile is last-writer-wins: no version condition, only "absent or live" (an expired
+    # profile is replaced at version 1 by a second transaction, see the expiry contract).
+    assert prof["Update"]["ConditionExpression"] == (
+        "attribute_not_exists(#pk) OR (attribute_not_exists(#exp) OR #exp > :now)"
+    )
     assert "if_not_exists(#ver, :zero) + :one" in prof["Update"]["UpdateExpression"]
 
 
@@ -416,6 +422,26 @@ def test_profile_version_counts_up_in_save_and_put_profile(moto_store: DynamoDBS
     assert calls.operations == ["UpdateItem", "PutItem"]
 
 
+def test_a_save_over_an_expired_profile_takes_a_second_transaction(moto_store: DynamoDBStore) -> None:
+    """A transaction cannot read the old version: the profile's Update is conditioned on the
+    profile being absent or live; only when it is expired (and not yet deleted by TTL) does the
+    save send a second transaction that replaces it at version 1."""
+    moto_store.put_profile(profile(expires_at=NOW + 10), now=NOW)
+    moto_store.put_profile(profile(expires_at=NOW + 10), now=NOW + 1)  # version 2
+    calls = Calls(moto_store.client)
+
+    moto_store.save(record(), expected_version=0, now=NOW + 20, profile=profile(data={"wallet": "0xdef"}))
+
+    assert calls.operations == ["TransactWriteItems", "TransactWriteItems"]
+    first, second = (params["TransactItems"][-1] for _, params in calls.calls)
+    assert "Update" in first
+    assert second["Put"]["ConditionExpression"] == "#exp <= :now"
+    assert second["Put"]["Item"]["version"] == {"N": "1"}
+    stored = moto_store.get_profile("user-9", now=NOW + 21)
+    assert stored is not None
+    assert (stored.version, stored.data) == (1, {"wallet": "0xdef"})
+
+
 # --- generations and leftovers ---------------------------------------------------------------------
 
 
@@ -541,14 +567,12 @@ def _transact_canceled(reasons: list[dict[str, Any]]) -> Callable[..., Any]:
         ([{"Code": "ConditionalCheckFailed", "Message": "x"}, {"Code": "None"}], VersionConflict),
         ([{"Code": "ThrottlingError", "Message": "x"}, {"Code": "None"}], StoreUnavailable),
         ([{"Code": "ProvisionedThroughputExceeded", "Message": "x"}, {"Code": "None"}], StoreUnavailable),
-        ([{"Code": "None"}, {"Code": "ValidationError", "Message": "x"}], "ClientError"),
+        ([{"Code": "None"}, {"Code": "ValidationError", "Message": "x"}], StoreUnavailable),
     ],
 )
 def test_cancellation_reasons_are_mapped(
     moto_endpoint: str, server_table: str, no_backoff: None, reasons: list[dict[str, Any]], expected: Any
 ) -> None:
-    from botocore.exceptions import ClientError
-
     from bot.store.dynamodb import DynamoDBStore
 
     client = new_client(moto_endpoint)
@@ -556,11 +580,11 @@ def test_cancellation_reasons_are_mapped(
     client.meta.events.register("before-send.dynamodb.TransactWriteItems", _transact_canceled(reasons))
     store = DynamoDBStore(server_table, client=client)
 
-    with pytest.raises(ClientError if expected == "ClientError" else expected) as raised:
+    with pytest.raises(expected) as raised:
         store.save(record(message_count=1), expected_version=0, now=NOW, messages=[message()])
     assert sent.operations == ["TransactWriteItems"]  # botocore does not retry a cancellation
     if expected is StoreUnavailable:
-        assert reasons[0]["Code"] in str(raised.value)
+        assert next(r["Code"] for r in reasons if r["Code"] != "None") in str(raised.value)
         assert SECRET not in str(raised.value)
 
 
@@ -718,22 +742,29 @@ def test_missing_table_becomes_store_unavailable(moto_table: tuple[Any, str]) ->
         store.load("s-1", now=NOW, window=1)
 
 
-def test_validation_errors_are_not_disguised_as_outages(moto_table: tuple[Any, str]) -> None:
+def test_validation_errors_are_unavailable_and_name_the_error_not_the_data(
+    moto_table: tuple[Any, str],
+) -> None:
+    """Every backend error but a failed condition is StoreUnavailable: a caller (a turn, the
+    admin service) has one exception to handle, whose message names the error code."""
     from botocore.exceptions import ClientError
 
     from bot.store.dynamodb import DynamoDBStore
 
     client, table = moto_table
     store = DynamoDBStore(table, client=client)
-    too_big = record(state={"blob": "x" * 410_000})  # DynamoDB items are limited to 400 KB
+    too_big = record(state={"blob": SECRET + "x" * 410_000})  # DynamoDB items are limited to 400 KB
 
-    with pytest.raises(ClientError) as raised:
+    with pytest.raises(StoreUnavailable, match=r"PutItem.*ValidationException") as raised:
         store.put(too_big, expected_version=0, now=NOW)
-    assert raised.value.response["Error"]["Code"] == "ValidationException"
-    with pytest.raises(ClientError):
+    assert SECRET not in str(raised.value)
+    assert isinstance(raised.value.__cause__, ClientError)
+    assert raised.value.__cause__.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(StoreUnavailable, match="TransactWriteItems") as raised:
         store.save(
-            record(message_count=1), expected_version=0, now=NOW, messages=[message(user="x" * 410_000)]
+            record(message_count=1), expected_version=0, now=NOW, messages=[message(user=SECRET * 50_000)]
         )
+    assert SECRET not in str(raised.value)
     assert store.load("s-1", now=NOW, window=5) == (None, [])
 
 
@@ -1136,14 +1167,14 @@ def test_list_by_time_bounds_are_start_inclusive_end_exclusive(moto_store: Dynam
         "before": t - 1,
         "last-second": t + 99,
         "at-end": t + 100,
-        "\U0001f600-emoji": t + 99,
+        "last-second-2": t + 99,
     }
     for session_id, at in ids.items():
         moto_store.put(record(session_id, expires_at=t + DAY), expected_version=0, now=at)
 
     page = moto_store.list_by_time(start=t, end=t + 100, now=t + 200)
 
-    assert {r.session_id for r in page.items} == {"at-start", "last-second", "\U0001f600-emoji"}
+    assert {r.session_id for r in page.items} == {"at-start", "last-second", "last-second-2"}
 
 
 def test_list_by_time_filters_run_in_the_query(moto_store: DynamoDBStore) -> None:

@@ -212,3 +212,33 @@ def test_backfill_on_an_empty_store(store: SessionStore) -> None:
     report = store.backfill_ttl(now=T0, session_ttl=DAY, profile_ttl=LONG_TTL, dry_run=True)
 
     assert (report.scanned, sum(report.missing.values()), report.updated) == (0, 0, 0)
+
+
+# -- purge (backends without a TTL process) ------------------------------------------------------------
+
+
+def test_purge_deletes_exactly_what_reads_as_absent(store: SessionStore) -> None:
+    """Expired items, and messages no read can see: of a superseded generation or without their
+    record. Before the core, SQLite kept the superseded generation's messages (memory did not)."""
+    purge = getattr(store, "purge_expired", None)
+    if purge is None:
+        pytest.skip("DynamoDB's TTL deletes expired items")
+    store.save(
+        make_record(message_count=3, expires_at=T0 + 100),
+        expected_version=0,
+        now=T0,
+        messages=[make_message("s-1", i, expires_at=T0 + LONG_TTL) for i in range(3)],  # outlive the record
+    )
+    fresh = store.save(
+        make_record(message_count=1), expected_version=0, now=T0 + 200, messages=[make_message("s-1", 0)]
+    )
+    start_session(store, "s-2", count=1, expires_at=T0 + 150)  # expired with its message
+    store.put_profile(ProfileRecord("user-1", {"k": "v"}, expires_at=T0 + 10), now=T0)
+    store.put_profile(ProfileRecord("user-2", {"k": "v"}, expires_at=T0 + LONG_TTL), now=T0)
+
+    assert purge(now=T0 + 201) == 2 + 2 + 1  # s-1's old 1 and 2, s-2 and its message, a profile
+    assert purge(now=T0 + 201) == 0
+
+    assert store.load("s-1", now=T0 + 201, window=10) == (fresh, [make_message("s-1", 0)])
+    assert store.get_profile("user-2", now=T0 + 201) is not None
+    assert store.delete("s-1") == 2

@@ -34,10 +34,10 @@ def test_sqlite_in_memory() -> None:
     from bot.store.sqlite import SqliteStore
 
     store = SqliteStore(":memory:")
-    store.put(SessionRecord("s", state={"a": "b"}, expires_at=20), expected_version=0, now=10)
+    store.put(SessionRecord("s-1", state={"a": "b"}, expires_at=20), expected_version=0, now=10)
     assert store.purge_expired(now=19) == 0
     assert store.purge_expired(now=20) == 1
-    assert store.get("s", now=10) is None
+    assert store.get("s-1", now=10) is None
 
 
 def test_dynamodb(aws_env: None, moto_endpoint: str, server_table: str) -> None:
@@ -46,8 +46,8 @@ def test_dynamodb(aws_env: None, moto_endpoint: str, server_table: str) -> None:
 
     store = make_store("dynamodb", table_name=server_table, endpoint_url=moto_endpoint, region="us-east-1")
     assert isinstance(store, DynamoDBStore)
-    stored = store.put(SessionRecord("s", state={"a": "b"}, expires_at=20), expected_version=0, now=10)
-    assert store.get("s", now=10) == stored
+    stored = store.put(SessionRecord("s-1", state={"a": "b"}, expires_at=20), expected_version=0, now=10)
+    assert store.get("s-1", now=10) == stored
 
 
 def test_dynamodb_requires_a_table_name() -> None:
@@ -91,10 +91,12 @@ def test_sqlite_locked_past_the_busy_timeout_is_unavailable(tmp_path: Path) -> N
     try:
         blocker.execute("BEGIN IMMEDIATE")  # holds the write lock
         with pytest.raises(StoreUnavailable, match="locked"):
-            store.put(SessionRecord("s", state={}, expires_at=20), expected_version=0, now=10)
-        assert store.get("s", now=10) is None  # WAL: readers are not blocked by the writer
+            store.put(SessionRecord("s-1", state={}, expires_at=20), expected_version=0, now=10)
+        assert store.get("s-1", now=10) is None  # WAL: readers are not blocked by the writer
         blocker.execute("ROLLBACK")
-        assert store.put(SessionRecord("s", state={}, expires_at=20), expected_version=0, now=10).version == 1
+        assert (
+            store.put(SessionRecord("s-1", state={}, expires_at=20), expected_version=0, now=10).version == 1
+        )
     finally:
         blocker.close()
         store.close()
@@ -107,4 +109,23 @@ def test_sqlite_closed_store_refuses_use(tmp_path: Path) -> None:
     store.close()
     store.close()  # idempotent
     with pytest.raises(RuntimeError, match="closed"):
-        store.get("s", now=0)
+        store.get("s-1", now=0)
+
+
+def test_the_backends_implement_the_interface_split_by_use(tmp_path: Path) -> None:
+    """Checked by mypy (strict): each backend is every protocol it claims to be."""
+    from bot.store.base import AdminStore, PurgingStore, SessionStore, TurnStore, UpkeepStore
+    from bot.store.dynamodb import DynamoDBStore
+    from bot.store.memory import MemoryStore
+    from bot.store.sqlite import SqliteStore
+
+    sqlite = SqliteStore(tmp_path / "s.db")
+    try:
+        purging: list[PurgingStore] = [MemoryStore(), sqlite]
+        whole: list[SessionStore] = [MemoryStore(), sqlite, DynamoDBStore("t", client=object())]
+        turn: list[TurnStore] = list(whole)
+        admin: list[AdminStore] = list(whole)
+        upkeep: list[UpkeepStore] = [*whole, *purging]
+        assert len(turn) == len(admin) == len(upkeep) - 2 == 3
+    finally:
+        sqlite.close()

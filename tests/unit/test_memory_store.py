@@ -16,13 +16,13 @@ T0 = 1_800_000_000
 TTL = 3600
 
 
-def record(session_id: str = "s", **changes: Any) -> SessionRecord:
+def record(session_id: str = "s1", **changes: Any) -> SessionRecord:
     values: dict[str, Any] = {"session_id": session_id, "state": {}, "expires_at": T0 + TTL, "owner": "u"}
     values.update(changes)
     return SessionRecord(**values)
 
 
-def message(index: int, session_id: str = "s", **changes: Any) -> MessageRecord:
+def message(index: int, session_id: str = "s1", **changes: Any) -> MessageRecord:
     values: dict[str, Any] = {
         "session_id": session_id,
         "index": index,
@@ -40,10 +40,10 @@ def test_indexes_stay_sorted_whatever_the_write_order() -> None:
     first = store.save(record(message_count=6), expected_version=0, now=T0, messages=[message(5), message(2)])
     store.save(first, expected_version=1, now=T0, messages=[message(3), message(0)])
 
-    assert store._messages["s"].order == [0, 2, 3, 5]
-    _, window = store.load("s", now=T0, window=2)
+    assert store._messages["s1"].order == [0, 2, 3, 5]
+    _, window = store.load("s1", now=T0, window=2)
     assert [m.index for m in window] == [3, 5]
-    assert [m.index for m in store.messages("s", now=T0, after=2)] == [3, 5]
+    assert [m.index for m in store.messages("s1", now=T0, after=2)] == [3, 5]
 
 
 def test_load_copies_only_the_window_not_the_whole_history(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,7 +59,7 @@ def test_load_copies_only_the_window_not_the_whole_history(monkeypatch: pytest.M
         return real_copy(m, **changes)
 
     monkeypatch.setattr(memory, "copy_message", counting_copy)
-    _, window = store.load("s", now=T0, window=3)
+    _, window = store.load("s1", now=T0, window=3)
 
     assert [m.index for m in window] == [1997, 1998, 1999]
     assert copied == [1999, 1998, 1997]
@@ -77,25 +77,25 @@ def test_load_skips_messages_of_an_older_generation() -> None:
         record(), expected_version=0, now=T0 + 20, messages=[message(0, user="new"), message(1, user="new")]
     )
 
-    _, window = store.load("s", now=T0 + 21, window=10)
+    _, window = store.load("s1", now=T0 + 21, window=10)
     assert [(m.index, m.user) for m in window] == [(0, "new"), (1, "new")]
-    assert store.delete("s") == 1 + 5  # the record and every message item, old generation included
+    assert store.delete("s1") == 1 + 5  # the record and every message item, old generation included
 
 
 def test_the_owner_index_follows_owner_changes_and_deletes() -> None:
     store = MemoryStore()
-    stored = store.put(record("a", owner="alice"), expected_version=0, now=T0)
-    store.put(record("b", owner="alice"), expected_version=0, now=T0 + 1)
+    stored = store.put(record("aa", owner="alice"), expected_version=0, now=T0)
+    store.put(record("bb", owner="alice"), expected_version=0, now=T0 + 1)
 
     store.put(copy_record(stored, owner="bob"), expected_version=1, now=T0 + 2)
-    assert [r.session_id for r in store.list_by_user("alice", now=T0 + 3).items] == ["b"]
-    assert [r.session_id for r in store.list_by_user("bob", now=T0 + 3).items] == ["a"]
+    assert [r.session_id for r in store.list_by_user("alice", now=T0 + 3).items] == ["bb"]
+    assert [r.session_id for r in store.list_by_user("bob", now=T0 + 3).items] == ["aa"]
 
-    store.delete("b")
+    store.delete("bb")
     assert store.list_by_user("alice", now=T0 + 3).items == []
     assert "alice" not in store._by_owner
 
-    anonymous = store.get("a", now=T0 + 3)
+    anonymous = store.get("aa", now=T0 + 3)
     assert anonymous is not None
     store.put(copy_record(anonymous, owner=None), expected_version=2, now=T0 + 4)
     assert store._by_owner == {}
