@@ -96,7 +96,7 @@ class TokenVerifier:
         if timing is not None:
             return timing
         subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject or len(subject) > 256:
+        if not isinstance(subject, str) or not subject or len(subject) > 256 or not subject.isprintable():
             return Identity("invalid", reason="bad sub claim")
         return Identity("verified", user_id=subject)
 

@@ -16,11 +16,11 @@ What counts as card data, in text a person typed, spoke or keyed:
 Dates, years, phone and order numbers (fewer than 12 digits, no code context) and wallet
 addresses (0x + 40 hex digits) are kept.
 
-`redact_stored(text)` is the context-free form; the store applies it to every text it writes
-(history entries, titles, feedback, reviews), so it is the one choke point: a caller cannot
-forget it. It is idempotent (masks survive a second pass unchanged), so entries signed after
-redaction keep their signature. `redact_answer` and `redact_utterance` add what the dialog knows
-(which slot was being asked for).
+`redact_stored(text)` is the context-free form; the store applies it to every free text it
+writes (history entries, titles, feedback, reviews, profile values: `bot.store.checks`), so it is
+the one choke point: no caller can forget it. It is idempotent (masks survive a second pass
+unchanged), so entries signed after redaction keep their signature. `redact_answer` and
+`redact_utterance` add what the dialog knows (which slot was being asked for).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ _MONTHS = (
 _MONTH_YEAR = re.compile(rf"\b(?:{_MONTHS})\W+(?:[0-9]{{2}}|[0-9]{{4}})\W*$", re.IGNORECASE)
 _YEAR_AFTER_MONTH = re.compile(rf"\b(?:{_MONTHS})\W*$|/\s*$", re.IGNORECASE)
 _REPEATS = {"double": 2, "triple": 3}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # --- normalization ------------------------------------------------------------------------------
@@ -74,6 +75,8 @@ _REPEATS = {"double": 2, "triple": 3}
 def _normalize(text: str) -> tuple[str, list[int]]:
     """NFKC per character, format characters (zero-width...) dropped, every decimal digit in
     ASCII; with, for each normalized character, the index of the original character it came from."""
+    if text.isascii():  # nothing to fold (format characters are never ASCII)
+        return text, list(range(len(text)))
     out: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -310,7 +313,6 @@ def _apply(original: str, normalized: str, origin: list[int], spans: list[_Span]
 
 def redact_free_text(text: str, *, card_context: bool = False) -> str:
     """`text` with card numbers, security codes and (in card context) card chunks masked."""
-    text = text[:MAX_TEXT]
     if not any(c.isdigit() or c.isalpha() for c in text):
         return text
     normalized, origin = _normalize(text)
@@ -324,8 +326,10 @@ def redact_free_text(text: str, *, card_context: bool = False) -> str:
 
 
 def redact_stored(text: str) -> str:
-    """The context-free redaction every stored or operator-visible text goes through (idempotent)."""
-    return redact_free_text(text)
+    """The context-free redaction every stored or operator-visible text goes through: card data
+    masked, lone surrogates (which no store can hold) replaced with U+FFFD. Idempotent."""
+    masked = redact_free_text(text)
+    return masked if masked.isascii() else _SURROGATE.sub("\ufffd", masked)
 
 
 def redact_answer(text: str, role: str) -> str:
