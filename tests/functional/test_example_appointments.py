@@ -21,15 +21,7 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from bot.dev.simulator.checks import response_errors
-from bot.dev.simulator.conversations import (
-    Conversation,
-    Simulator,
-    format_report,
-    load_conversation,
-    run_conversation,
-)
 from bot.dev.simulator.definition import load_definition
-from bot.dev.simulator.runtime import LexSimulator
 from bot.loader import load_app
 from bot.pipeline import Pipeline
 from bot.schema import BotSchema
@@ -87,21 +79,8 @@ def build(example_app: App[Any], schema: BotSchema, tmp_path: Path) -> Callable[
 # ---- the conversations -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", CONVERSATIONS, ids=[path.stem for path in CONVERSATIONS])
-def test_conversation(path: Path, build: Callable[[], Pipeline[Any]]) -> None:
-    definition = load_definition(TEMPLATE)
-
-    def make_simulator(conversation: Conversation) -> Simulator:
-        return LexSimulator(
-            definition,
-            handler=build().handle,
-            clock=fixed_clock,
-            request_attributes=dict(conversation.request_attributes) or None,
-        )
-
-    report = run_conversation(load_conversation(path), make_simulator)
-    if not report.passed:
-        pytest.fail(format_report(report), pytrace=False)
+# Each conversation file runs as its own test through the lexbot pytest plugin, with the clock
+# it pins (`now:`): see tests/template/test_bots.py.
 
 
 def test_there_are_enough_conversations() -> None:

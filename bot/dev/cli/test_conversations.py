@@ -11,9 +11,7 @@ and write nothing. Prints `PASS name` / `FAIL name` with the failing transcript,
 from __future__ import annotations
 
 import logging
-import secrets
 import sys
-import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +25,7 @@ from bot.dev.simulator.conversations import (
     Simulator,
     format_report,
     load_conversation,
+    local_simulators,
     run_conversation,
 )
 
@@ -40,26 +39,8 @@ def simulator_factory(
     template: Path | str = TEMPLATE, app: str | App[Any] | None = None, *, app_dir: str | None = None
 ) -> Callable[[Conversation], Simulator]:
     """`make(conversation)`: a simulator over a freshly built app (memory store, local part
-    settings, a new random signing key). The template is parsed once and cached."""
-    from bot.config import Settings
-    from bot.dev.local import local_bot
-    from bot.loader import load_app
-
-    chosen = app if app is not None and not isinstance(app, str) else load_app(app, app_dir=app_dir)
-    local_dir = str(Path(tempfile.gettempdir()) / "lex-conversations-unused")  # nothing is written
-
-    def make(conversation: Conversation) -> Simulator:
-        settings = Settings.from_env(
-            {
-                "BOT_STORE": "memory",
-                "BOT_SIGNING_KEY": secrets.token_urlsafe(48),
-                "BOT_LOCAL_DIR": local_dir,
-            }
-        )
-        bot = local_bot(chosen, template, settings=settings)
-        return bot.simulator(request_attributes=dict(conversation.request_attributes) or None)
-
-    return make
+    settings, a new random signing key), with the conversation's pinned clock (`today:`)."""
+    return local_simulators(app, template, app_dir=app_dir)
 
 
 def conversation_files(paths: Sequence[Path] = (), *, template: Path | str = TEMPLATE) -> list[Path]:

@@ -4,6 +4,8 @@ A conversation file (`tests/conversations/*.yaml`) is one dialog from the user's
 
     name: happy path                        # required, shown in reports
     description: the reference payment conversation   # optional
+    today: 2026-12-01                       # optional: pin the clock to that day (noon UTC)
+    now: 2026-12-01T10:00:00Z               # optional: or to that instant (no offset: UTC)
     input_mode: Text                        # optional default for every turn: Text | Speech | DTMF
     request_attributes: {channel: web}      # optional, sent with every turn (strings)
     turns:
@@ -24,6 +26,8 @@ A conversation file (`tests/conversations/*.yaml`) is one dialog from the user's
           error: "Invalid Lambda Response"  # regex: this turn is expected to be an error turn
           security_events: [forged_session_attributes]   # what the bot logs as security events
                                             # during the turn, in order (default: none at all)
+          handler_error: "UnknownName: .*CardNumbr"   # regex: this turn is expected to make a handler
+                                            # raise (searched in "Type: message" of each one)
       - user: "4242 4242 4242 4242"
         input_mode: Speech                  # per-turn override of the input mode
       - forge_attributes: {status: completed, sig: null}
@@ -41,29 +45,54 @@ booleans), and `user:` must be text, so numbers and 0x wallet addresses must be 
 
 Besides what a file expects, every turn is checked for leaks: no card number the user typed
 in this conversation (any 13-19 digit Luhn-valid run, typed with or without separators, or
-spoken as digit words) and no security code the user gave (3-4 digits, said at the security
-code prompt or after "security code"/"CVV"/"CVC") may appear in any bot message or session
-attribute value. Choose codes that differ from the card's last four digits and its expiry.
+spoken as digit words) and no security code the user gave (3-4 digits, said as the whole answer
+to the prompt of one of the app's sensitive slots, or after "security code"/"CVV"/"CVC") may
+appear in any bot message or session attribute value. The sensitive slots are the simulator's
+`masked_slots` (`LocalBot.simulator()` sets the app's), or `run_conversation(...,
+sensitive_slots=...)`. Choose codes that differ from the card's last four digits and its expiry.
 A turn whose Lambda response was invalid (`SimResult.error`, or `InvalidLambdaResponse` raised
 by the simulator, which ends the run) fails unless it expects `error`; so does a turn during
 which the bot logged a security event it does not list in `security_events`.
 
+A handler that raises fails its turn even when the turn expects nothing else: the pipeline
+answers such a turn with an apology (`Texts.sorry_retry`), which an expectation could easily
+accept, so the runner watches the `bot` loggers instead. Every ERROR record logged during the
+turn that carries an exception (`log.exception(...)`, including one a handler caught and logged
+itself) or says "intent handler failed" is a handler error, reported as `Type: message (at
+file:line in function)`, redacted (`bot.redact.redact`, and every card number and security code
+the user gave is masked). A misspelled slot or intent name (`bot.schema.UnknownName`, raised when the app is
+built with the template's names, as `local_simulators` does) shows up this way. Only a turn
+that expects it (`handler_error: <regex>`, matching one of them) passes with a handler error.
+
+The clock: `today:` (a date: noon UTC that day) or `now:` (an instant) pins the clock of the
+simulator and of the app for the whole conversation (it does not advance between turns), so
+"tomorrow", an expiry date "12/27" or an idle timeout mean the same whatever day the suite runs.
+`Conversation.clock` is that clock (None without `today:`/`now:`, and then the factory uses the
+real clock); `make_simulator` must give it to the app (`App.build(clock=...)`) and to the
+simulator (`LexSimulator(clock=...)`), as `local_simulators` does. The runner itself reads the
+wall clock only to time the run (`ConversationReport.seconds`).
+
     conversation = load_conversation("tests/conversations/happy_path.yaml")
+    make_simulator = local_simulators("intents.app:app", "template.yaml")   # a fresh app per conversation
     report = run_conversation(conversation, make_simulator)   # make_simulator(conversation) -> simulator
     print(format_report(report))
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import re
+import secrets
+import tempfile
 import time
 import traceback
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import yaml
 from pydantic import (
@@ -77,8 +106,11 @@ from pydantic import (
 )
 
 from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
-from bot.redact import luhn_ok
+from bot.redact import luhn_ok, redact
 from bot.validation.spoken import spoken_to_digits
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 InputMode = Literal["Text", "Speech", "DTMF"]
 ExpectedValue = str | int | None
@@ -88,6 +120,7 @@ __all__ = [
     "ConversationFileError",
     "ConversationReport",
     "Expectation",
+    "PinnedClock",
     "Simulator",
     "Turn",
     "TurnRecord",
@@ -96,6 +129,7 @@ __all__ = [
     "format_report",
     "leaks",
     "load_conversation",
+    "local_simulators",
     "run_conversation",
     "security_codes_in",
     "summarize",
@@ -147,8 +181,9 @@ class Expectation(BaseModel):
     slots: dict[str, ExpectedValue] | None = None
     error: str | None = None
     security_events: list[str] | None = None
+    handler_error: str | None = None
 
-    _regex = field_validator("message", "no_message", "error")(_compile)
+    _regex = field_validator("message", "no_message", "error", "handler_error")(_compile)
     _matchers = field_validator("attributes", "slots")(_check_matchers)
 
 
@@ -186,6 +221,19 @@ class Turn(BaseModel):
         return self
 
 
+@dataclass(frozen=True, slots=True)
+class PinnedClock:
+    """A clock that always says `instant` (epoch seconds): what `today:`/`now:` give the app."""
+
+    instant: float
+
+    def __call__(self) -> float:
+        return self.instant
+
+    def __str__(self) -> str:
+        return dt.datetime.fromtimestamp(self.instant, dt.UTC).isoformat().replace("+00:00", "Z")
+
+
 class Conversation(BaseModel):
     """A conversation file."""
 
@@ -193,16 +241,62 @@ class Conversation(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
+    today: dt.date | None = None
+    now: dt.datetime | None = None
     input_mode: InputMode = "Text"
     request_attributes: dict[str, str] = Field(default_factory=dict)
     turns: list[Turn] = Field(min_length=1)
     final: Expectation | None = None
     _path: Path | None = PrivateAttr(default=None)
 
+    @field_validator("today", mode="before")
+    @classmethod
+    def _a_date(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            raise ValueError("takes a date (2026-03-14); give a time of day with now: instead")
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"not a date: {value!r} (write it as 2026-03-14)") from None
+        return value
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _an_instant(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value)
+            except ValueError:
+                shown = f"not a date and time: {value!r}"
+                raise ValueError(f"{shown} (write it as 2026-03-14T10:00:00Z)") from None
+        elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            raise ValueError("takes a date and time (2026-03-14T10:00:00Z); a date alone goes in today:")
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)  # no offset: UTC, as under Lambda
+        return value
+
+    @model_validator(mode="after")
+    def _same_day(self) -> Conversation:
+        if self.today is not None and self.now is not None:
+            day = self.now.astimezone(dt.UTC).date()
+            if day != self.today:
+                raise ValueError(f"today: {self.today} and now: {self.now.isoformat()} name different days")
+        return self
+
     @property
     def path(self) -> Path | None:
         """The file it was loaded from (None when built in code)."""
         return self._path
+
+    @property
+    def clock(self) -> PinnedClock | None:
+        """The pinned clock (`now:`, else noon UTC on `today:`), or None: the real clock."""
+        if self.now is not None:
+            return PinnedClock(self.now.timestamp())
+        if self.today is not None:
+            return PinnedClock(dt.datetime.combine(self.today, dt.time(12), dt.UTC).timestamp())
+        return None
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -230,7 +324,7 @@ def load_conversation(path: str | Path) -> Conversation:
         document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Yaml12Loader)  # noqa: S506 (safe)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConversationFileError(f"{path}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2026-02-30
         raise ConversationFileError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(document, dict):
         raise ConversationFileError(f"{path}: expected a mapping with name and turns at the top level")
@@ -282,6 +376,7 @@ class TurnRecord:
     input_mode: InputMode
     result: SimResult | None = None
     security_events: list[str] = field(default_factory=list)  # logged by the bot during this turn
+    handler_errors: list[str] = field(default_factory=list)  # "Type: message (at ...)", redacted
     failures: list[str] = field(default_factory=list)  # each "turn N: ..."
 
 
@@ -308,17 +403,28 @@ class ConversationReport:
 
 
 def run_conversation(
-    conversation: Conversation, make_simulator: Callable[[Conversation], Simulator]
+    conversation: Conversation,
+    make_simulator: Callable[[Conversation], Simulator],
+    *,
+    sensitive_slots: Iterable[str] | None = None,
 ) -> ConversationReport:
     """Play every turn on a fresh simulator and check it. Never raises for a failing bot: an
-    exception from the simulator or the handler is recorded in the report (`crash`)."""
-    started = time.perf_counter()
+    exception from the simulator or the handler is recorded in the report (`crash`).
+
+    `make_simulator(conversation)` builds the simulator (and the app behind it) for this
+    conversation, with `conversation.clock` when the file pins the clock (`local_simulators`).
+    `sensitive_slots`: the slots whose prompts ask for card data (default: the simulator's
+    `masked_slots`, if it has them); a 3-4 digit answer to one is a security code."""
+    started = time.perf_counter()  # the runner's only use of the wall clock: timing the run
     report = ConversationReport(conversation)
     cards: set[str] = set()
     codes: set[str] = set()
     last: SimResult | None = None
     try:
         simulator = make_simulator(conversation)
+        asking = frozenset(
+            sensitive_slots if sensitive_slots is not None else getattr(simulator, "masked_slots", ())
+        )
         for number, turn in enumerate(conversation.turns, start=1):
             mode: InputMode = turn.input_mode or conversation.input_mode
             record = TurnRecord(number, turn, mode)
@@ -327,35 +433,39 @@ def run_conversation(
                 _forge(simulator, turn)
                 continue
             cards |= card_numbers_in(turn.user)
-            codes |= security_codes_in(
-                turn.user, asked=last is not None and last.slot_to_elicit == "SecurityCode"
-            )
+            codes |= security_codes_in(turn.user, asked=last is not None and last.slot_to_elicit in asking)
             prefix = f"turn {number}: "
             expected = turn.expect or Expectation()
             try:
-                with _SecurityEvents() as events:
+                with _BotLog(cards, codes) as logged:
                     result = simulator.say(turn.user, input_mode=mode)
             except InvalidLambdaResponse as exc:  # a simulator that raises instead of setting .error
-                record.security_events = events.kinds
+                record.security_events = logged.security_events
+                record.handler_errors = logged.handler_errors
+                record.failures += [prefix + m for m in _handler_failures(expected, logged.handler_errors)]
                 if expected.error is None or not re.search(expected.error, str(exc)):
                     record.failures.append(f"{prefix}invalid Lambda response: {exc} (the run stopped here)")
                     break
                 continue
             record.result = last = result
-            record.security_events = events.kinds
-            record.failures += [prefix + m for m in check(expected, result, events.kinds)]
+            record.security_events = logged.security_events
+            record.handler_errors = logged.handler_errors
+            failures = check(expected, result, logged.security_events, logged.handler_errors)
+            record.failures += [prefix + m for m in failures]
             record.failures += [prefix + m for m in leaks(result, cards, codes)]
         else:
             if conversation.final is not None:
                 if last is None:
                     report.final_failures.append("final: no user turn to check")
                 else:
-                    final_events = (
-                        report.records[-1].security_events
-                        if "security_events" in conversation.final.model_fields_set
-                        else None
+                    given = conversation.final.model_fields_set
+                    final_record = next(r for r in reversed(report.records) if r.result is last)
+                    failures = check(
+                        conversation.final,
+                        last,
+                        final_record.security_events if "security_events" in given else None,
+                        final_record.handler_errors if "handler_error" in given else None,
                     )
-                    failures = check(conversation.final, last, final_events)
                     report.final_failures += ["final: " + m for m in failures]
     except Exception:
         report.crash = traceback.format_exc()
@@ -377,10 +487,17 @@ def _forge(simulator: Simulator, turn: Turn) -> None:
     state["sessionAttributes"] = attributes
 
 
-def check(expected: Expectation, result: SimResult, security_events: Sequence[str] | None = ()) -> list[str]:
+def check(
+    expected: Expectation,
+    result: SimResult,
+    security_events: Sequence[str] | None = (),
+    handler_errors: Sequence[str] | None = (),
+) -> list[str]:
     """Every way `result` differs from `expected`, as human sentences (empty: it matches).
     `security_events` (what the bot logged during the turn) must be exactly the expected ones:
-    none, unless the expectation lists them (None: not checked)."""
+    none, unless the expectation lists them. `handler_errors` (the handler exceptions logged
+    during the turn) must be none, unless the expectation has `handler_error` and one matches
+    it. None: not checked."""
     failures: list[str] = []
     given = expected.model_fields_set
 
@@ -409,24 +526,53 @@ def check(expected: Expectation, result: SimResult, security_events: Sequence[st
     if security_events is not None and list(security_events) != wanted:
         shown = ", ".join(security_events) or "none"
         failures.append(f"expected security events {', '.join(wanted) or 'none'}, got {shown}")
+    if handler_errors is not None:
+        failures += _handler_failures(expected, handler_errors)
     return failures
 
 
-class _SecurityEvents(logging.Handler):
-    """Collects the `security_event` kinds the bot logs (bot.logs.security_event) while active."""
+def _handler_failures(expected: Expectation, errors: Sequence[str]) -> list[str]:
+    if expected.handler_error is None:
+        return [f"the handler raised {error}" for error in errors]
+    if not any(re.search(expected.handler_error, error) for error in errors):
+        got = "; ".join(errors) or "none"
+        return [f"expected a handler error matching /{expected.handler_error}/, got {got}"]
+    return []
 
-    def __init__(self) -> None:
+
+HANDLER_FAILED = "intent handler failed"  # what bot.pipeline logs when a handler raises
+
+
+class _BotLog(logging.Handler):
+    """While active, collects from the `bot` loggers the security events (`bot.logs.security_event`)
+    and the handler errors: ERROR records with an exception, or the pipeline's "intent handler
+    failed". Error texts are redacted, and the given card numbers and codes masked, as they are
+    built: nothing sensitive is kept."""
+
+    def __init__(self, cards: set[str] | None = None, codes: set[str] | None = None) -> None:
         super().__init__(logging.WARNING)
-        self.kinds: list[str] = []
+        self.security_events: list[str] = []
+        self.handler_errors: list[str] = []
+        self._secrets = sorted((cards or set()) | (codes or set()), key=len, reverse=True)
         self._logger = logging.getLogger("bot")
         self._level = self._logger.level
 
     def emit(self, record: logging.LogRecord) -> None:
         kind = getattr(record, "security_event", None)
         if kind is not None:
-            self.kinds.append(str(kind))
+            self.security_events.append(str(kind))
+        if record.levelno >= logging.ERROR and (record.exc_info or record.msg == HANDLER_FAILED):
+            error = self._mask(_describe_error(record))
+            if error not in self.handler_errors:
+                self.handler_errors.append(error)
 
-    def __enter__(self) -> _SecurityEvents:
+    def _mask(self, text: str) -> str:
+        text = redact(text)
+        for secret in self._secrets:
+            text = re.sub(rf"(?<![0-9]){re.escape(secret)}(?![0-9])", "•" * 3, text)
+        return text
+
+    def __enter__(self) -> _BotLog:
         if self._logger.getEffectiveLevel() > logging.WARNING:
             self._logger.setLevel(logging.WARNING)  # security events are warnings: never filter them out
         self._logger.addHandler(self)
@@ -435,6 +581,80 @@ class _SecurityEvents(logging.Handler):
     def __exit__(self, *exc: object) -> None:
         self._logger.removeHandler(self)
         self._logger.setLevel(self._level)
+
+
+def _describe_error(record: logging.LogRecord) -> str:
+    """`Type: message (at file:line in function; logged by logger: message)`: where is the
+    innermost frame outside the framework (the bot's own code), and where it was raised when
+    that is elsewhere."""
+    try:
+        logged = record.getMessage()
+    except Exception:  # a broken log call is still an error record worth showing
+        logged = str(record.msg)
+    exc = record.exc_info[1] if record.exc_info else None
+    if exc is None:
+        return f"an error without an exception (logged by {record.name}: {logged})"
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        own = [f for f in frames if not Path(f.filename).resolve().is_relative_to(_FRAMEWORK)]
+        where = f"at {_where(own[-1] if own else frames[-1])}; "
+        if own and own[-1] is not frames[-1]:
+            where += f"raised at {_where(frames[-1])}; "
+    return f"{text} ({where}logged by {record.name}: {logged})"
+
+
+_FRAMEWORK = Path(__file__).resolve().parents[2]  # bot/
+
+
+def _where(frame: traceback.FrameSummary) -> str:
+    path = Path(frame.filename)
+    try:
+        shown = str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        shown = path.name
+    return f"{shown}:{frame.lineno} in {frame.name}"
+
+
+# --------------------------------------------------------------------------------------------
+# A fresh local app per conversation
+# --------------------------------------------------------------------------------------------
+
+
+def local_simulators(
+    app: str | App[Any] | None = None,
+    template: str | os.PathLike[str] = "template.yaml",
+    *,
+    app_dir: str | Path | None = None,
+    locale: str = "en_US",
+) -> Callable[[Conversation], Simulator]:
+    """`make(conversation)`: a simulator over a freshly built app (memory store, local part
+    settings, a new random signing key, the template's names checked on use), with the
+    conversation's pinned clock (`today:`/`now:`) given to both. `app` is an App or a `BOT_APP`
+    spec (None: `BOT_APP`). The app is loaded once; the template is parsed once (cached)."""
+    from bot.app import App
+    from bot.config import Settings
+    from bot.dev.local import local_bot
+    from bot.loader import load_app
+
+    chosen = app if isinstance(app, App) else load_app(app, app_dir=app_dir)
+    local_dir = str(Path(tempfile.gettempdir()) / "lex-conversations-unused")  # nothing is written
+
+    def make(conversation: Conversation) -> Simulator:
+        settings = Settings.from_env(
+            {
+                "BOT_STORE": "memory",
+                "BOT_SIGNING_KEY": secrets.token_urlsafe(48),
+                "BOT_LOCAL_DIR": local_dir,
+            }
+        )
+        clock = conversation.clock
+        pinned: dict[str, Any] = {"clock": clock} if clock is not None else {}
+        bot = local_bot(chosen, template, settings=settings, locale=locale, **pinned)
+        return bot.simulator(request_attributes=dict(conversation.request_attributes) or None, **pinned)
+
+    return make
 
 
 def _subset(what: str, expected: Mapping[str, ExpectedValue] | None, actual: Mapping[str, Any]) -> list[str]:
@@ -521,7 +741,7 @@ def card_numbers_in(text: str) -> set[str]:
 
 
 def security_codes_in(text: str, *, asked: bool) -> set[str]:
-    """Security codes in a user input: the whole answer to the security code prompt (`asked`),
+    """Security codes in a user input: the whole answer to a sensitive slot's prompt (`asked`),
     or digits after "security code"/"CVV"/"CVC" anywhere. Only 3-4 digit codes count."""
     found = {m.group(1) for m in _NAMED_CODE.finditer(_ascii_digits(text))}
     if asked:
@@ -558,6 +778,8 @@ def format_report(report: ConversationReport, *, transcript: bool | None = None)
     conversation = report.conversation
     where = f"  ({conversation.path})" if conversation.path else ""
     lines = [f"PASS {report.name}" if report.passed else f"FAIL {report.name}{where}"]
+    if not report.passed and conversation.clock is not None:
+        lines.append(f"  clock pinned at {conversation.clock}")
     if not report.passed:
         lines += [f"  {failure}" for failure in report.failures]
     if transcript or (transcript is None and not report.passed):
@@ -585,6 +807,8 @@ def _transcript(report: ConversationReport) -> list[str]:
         result = record.result
         if result is None:
             lines.append("         (no result: the run stopped here)")
+            lines += [f"               handler error: {e}" for e in _unreported(record)]
+            lines += [f"         ✗ {failure.split(': ', 1)[-1]}" for failure in record.failures]
             continue
         for message in result.messages or ["(no message)"]:
             lines.append(f"         bot:  {message}")
@@ -597,6 +821,7 @@ def _transcript(report: ConversationReport) -> list[str]:
         lines.append(f"               [{state}{nlu}]")
         if record.security_events:
             lines.append(f"               security events: {', '.join(record.security_events)}")
+        lines += [f"               handler error: {e}" for e in _unreported(record)]
         if record.failures:
             shown = {k: v for k, v in result.session_attributes.items() if k != "sig"}
             lines.append(f"               attributes: {_attrs(shown)}")
@@ -604,6 +829,11 @@ def _transcript(report: ConversationReport) -> list[str]:
     for failure in report.final_failures:
         lines.append(f"  >> ✗ {failure}")
     return lines
+
+
+def _unreported(record: TurnRecord) -> list[str]:
+    """The turn's handler errors that no failure line shows already (an expected one, say)."""
+    return [e for e in record.handler_errors if not any(e in failure for failure in record.failures)]
 
 
 def _attrs(attributes: Mapping[str, str | None]) -> str:
