@@ -14,9 +14,9 @@ import pytest
 from bot.dev.simulator import BotDefinitionError, InvalidLambdaResponse, LexSimulator, load_definition
 from bot.dev.simulator.checks import response_errors
 from bot.dev.simulator.definition import BotDefinition
-from bot.dev.simulator.nlu import normalize, recognizer_for
-from bot.dev.simulator.runtime import confirmation_answer
+from bot.dev.simulator.nlu import recognizer_for
 from bot.dev.simulator.slots import example_value, parse_date, parse_number, resolve_slot
+from bot.dev.vocab import confirmation_answer, normalize
 from bot.pipeline import Pipeline as App
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -290,7 +290,9 @@ def test_slot_resolution_follows_the_slot_types(mini: BotDefinition) -> None:
     assert value("J O H N", "AMAZON.FirstName", "Speech") == "John"
     assert value("123", "AMAZON.FirstName") is None
     assert value("forty two", "AMAZON.Number") == "42"
-    assert value("December 2027", "AMAZON.Date") == "2027-12"
+    december = resolve_slot("December 2027", "AMAZON.Date", locale, today=datetime(2026, 11, 21, tzinfo=UTC))
+    assert december is not None
+    assert december["value"]["interpretedValue"] == "2027-12-31"  # a future month: its last day (Lex V2)
     assert value("anything at all", "AMAZON.FreeFormInput") == "anything at all"
     assert resolve_slot("4242 4242 4242 4242", "PanType", locale) == {
         "shape": "Scalar",

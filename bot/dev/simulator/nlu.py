@@ -5,7 +5,9 @@ For each input, every sample utterance is scored:
 1. exact match after normalization (lowercase, apostrophes dropped, punctuation to spaces) -> 1.0;
 2. slot-aware match: "my wallet is {WalletAddress}" compiles to a regex in which `{Slot}`
    captures text fitting the slot's type (digits for a digits-only regex filter, one word per
-   name, a value or synonym of a TOP_RESOLUTION custom type, free text otherwise). A full
+   name, a value or synonym of a TOP_RESOLUTION custom type, date or time words and digits for
+   AMAZON.Date and AMAZON.Time, free text otherwise), so "book an appointment {Date} at {Time}"
+   splits "book an appointment next friday at half past three" at its own "at". A full
    match -> 1.0; a match after some leading words ("hi, my wallet is ...") -> 0.85-1.0. The
    captured texts are resolved as slot values (see `bot.dev.simulator.slots`);
 3. fuzzy match against the utterance with its slots removed: 0.6 x a token F1 (tokens match
@@ -203,7 +205,10 @@ class Recognizer:
         today: date | None = None,
         top_n: int = TOP_N,
     ) -> list[Interpretation]:
-        """Ranked interpretations of `text`, best first, the FallbackIntent included."""
+        """Ranked interpretations of `text`, best first, the FallbackIntent included.
+
+        `today` is the turn's instant for resolving captured dates and times (an aware datetime,
+        as the simulator passes; a plain date is noon UTC that day; None: the current UTC time)."""
         best: dict[str, tuple[float, int, Interpretation]] = {}
         normalized = normalize(text)
         words = normalized.split()

@@ -36,7 +36,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.dev.lexevents import code_hook_event, slot_text
@@ -207,7 +207,10 @@ class LexSimulator:
         if self._last_active is not None and now - self._last_active > self.idle_session_ttl:
             self._forget()  # Lex dropped the idle session: this input starts a new one
         self._last_active = now
-        today = datetime.fromtimestamp(now).date()
+        # The turn's instant in UTC, the clock of the framework's turn.now/turn.today (bot.pipeline),
+        # so "tomorrow" is the bot's tomorrow on any machine: its day resolves AMAZON.Date, its
+        # time AMAZON.Time's "now" (see bot.dev.simulator.slots).
+        today = datetime.fromtimestamp(now, UTC)
         action = self._state.get("dialogAction") or {}
         if action.get("slotElicitationStyle") in ("SpellByLetter", "SpellByWord") and input_mode == "Text":
             resolution_mode = "Speech"  # spelled input is joined as Lex does for spelling styles
