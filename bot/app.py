@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from bot.handlers import Intent
@@ -50,6 +51,7 @@ class App[S: Session]:
         goal: Callable[[S], bool] | None = None,
         give_up: GiveUp[S] | None = None,
         log_fields: Callable[[S], Mapping[str, object]] | None = None,
+        time_zone: tzinfo = UTC,
     ) -> None:
         """
         name: the bot's name (metrics namespace by default, the test client's bot name).
@@ -61,6 +63,7 @@ class App[S: Session]:
         give_up: the hand-off policy after too many rejections of one slot (default: close the
               intent as Failed with `texts.hand_off`).
         log_fields: session fields worth a column in the per-turn log line (never card data).
+        time_zone: the bot's local time (`turn.now`, `turn.today`): opening hours, "tomorrow".
         """
         self.name = name
         self.session_model = session
@@ -70,6 +73,7 @@ class App[S: Session]:
         self.goal = goal
         self.give_up = give_up
         self._log_fields = log_fields
+        self.time_zone = time_zone
         self.router: Router[S] = Router()
         self.intents: dict[str, Intent[S]] = {}
         self._fallback: Intent[S] | None = None

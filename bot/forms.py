@@ -21,7 +21,10 @@ On every code-hook call the form:
    Failed with `Texts.hand_off`, sensitive slots cleared);
 3. asks for the first slot still missing, with its prompt (a string formatted with the
    session's fields, or a function of the `FormContext`);
-4. when nothing is missing, calls `submit` with this invocation's clean values.
+4. when nothing is missing: with a `confirm` hook, reads the values back and asks yes/no (Lex
+   ConfirmIntent); "yes" submits exactly what was read back (a changed value, or a "yes" nobody
+   was asked for, is read back again), "no" goes to `denied` (default: start the form again);
+   then calls `submit` with this invocation's clean values.
 
 A slot with `into` counts as filled while that session field is set (the value survives in the
 trusted session); one without counts as filled while Lex holds a valid value for it (sensitive
@@ -139,6 +142,8 @@ class Form[S: Session](Intent[S]):
         self._before: Callable[[Turn[S]], Reply | None] | None = None
         self._submit: Callable[[Turn[S], FormValues], Reply] | None = None
         self._give_up: GiveUp[S] | None = None
+        self._confirm: Callable[[Turn[S], FormValues], Messages] | None = None
+        self._denied: Callable[[Turn[S], FormValues], Reply] | None = None
         super().dialog(self.run)
 
     # -- declaration ----------------------------------------------------------------------------
@@ -151,6 +156,22 @@ class Form[S: Session](Intent[S]):
     def submit(self, hook: Callable[[Turn[S], FormValues], Reply]) -> Callable[[Turn[S], FormValues], Reply]:
         """Decorator: every slot is valid; do the work and answer."""
         self._submit = hook
+        return hook
+
+    def confirm(
+        self, hook: Callable[[Turn[S], FormValues], Messages]
+    ) -> Callable[[Turn[S], FormValues], Messages]:
+        """Decorator: read the values back and ask yes/no before `submit` (Lex ConfirmIntent).
+        "Yes" submits exactly what was read back; a changed value is read back again."""
+        if any(a.transient for a in self.asks):
+            raise TypeError(f"form {self.name}: a transient slot cannot be read back and confirmed")
+        self._confirm = hook
+        return hook
+
+    def denied(self, hook: Callable[[Turn[S], FormValues], Reply]) -> Callable[[Turn[S], FormValues], Reply]:
+        """Decorator: the read-back was answered "no" (default: forget the values, ask the first
+        slot again after `Texts.denied`)."""
+        self._denied = hook
         return hook
 
     def give_up(self, hook: GiveUp[S]) -> GiveUp[S]:
@@ -182,6 +203,8 @@ class Form[S: Session](Intent[S]):
             result = ask.check(raw, form)
             if isinstance(result, Invalid):
                 turn.set_slot(ask.slot, None)
+                if ask.into is not None:  # being collected again: an older value no longer counts
+                    setattr(turn.session, ask.into, None)
                 self._drop_transient(turn)
                 return self.retry(turn, ask, result.reason)
             form.values.set(ask, result.value)
@@ -193,7 +216,12 @@ class Form[S: Session](Intent[S]):
         self._drop_transient(turn)
         missing = self._missing(turn, form.values)
         if missing is not None:
+            turn.session.confirming = None
             return self.elicit(turn, missing, form=form)
+        if self._confirm is not None:
+            asked = self._confirmation(turn, form)
+            if asked is not None:
+                return asked
         reply = self._submit(turn, form.values)
         slots = [a.slot for a in self.asks]
         if reply.intent_name != self.name or reply.slot_to_elicit not in slots:
@@ -223,6 +251,42 @@ class Form[S: Session](Intent[S]):
             return give_up(turn, ask.slot, ask.what)
         return dialog.elicit_slot(turn, ask.slot, reason, intent=self.name, style=ask.style)
 
+    def missing(self, turn: Turn[S]) -> Ask[Any] | None:
+        """The first slot this form still needs (by what the session and Lex's slots hold now;
+        values are not validated here), or None when it has everything."""
+        values = FormValues()
+        for ask in self.asks:
+            if turn.slot(ask.slot) is not None:
+                values.set(ask, turn.slot(ask.slot))
+        return self._missing(turn, values)
+
+    def _confirmation(self, turn: Turn[S], form: FormContext[S]) -> Reply | None:
+        """None when the user confirmed exactly these values; else the read-back, or "no"."""
+        assert self._confirm is not None
+        digest = turn.derive_id(
+            "read-back", self.name, *(f"{k}={v!s}" for k, v in sorted(form.values.by_slot.items()))
+        )
+        answer, read_back = turn.confirmation_state, turn.session.confirming
+        if answer == "Confirmed" and read_back == digest:
+            turn.session.confirming = None
+            return None
+        if answer == "Denied" and read_back == digest:
+            turn.session.confirming = None
+            if self._denied is not None:
+                return self._denied(turn, form.values)
+            return self.start_again(turn)
+        turn.session.confirming = digest  # read back (again: a value changed, or a claim unasked)
+        return dialog.confirm_intent(turn, self.name, self._confirm(turn, form.values))
+
+    def start_again(self, turn: Turn[S], lead: str | None = None) -> Reply:
+        """Forget this form's values (Lex's slots and the session fields) and ask the first slot."""
+        for ask in self.asks:
+            turn.set_slot(ask.slot, None, intent=self.name)
+            if ask.into is not None:
+                setattr(turn.session, ask.into, None)
+        turn.session.confirming = None
+        return self.elicit(turn, self.asks[0], lead=turn.texts.denied if lead is None else lead)
+
     def _missing(self, turn: Turn[S], values: FormValues) -> Ask[Any] | None:
         kept = [a for a in self.asks if not a.transient]
         for ask in kept:
@@ -242,7 +306,7 @@ class Form[S: Session](Intent[S]):
 def _filled(turn: Turn[Any], ask: Ask[Any], values: FormValues) -> bool:
     if ask.into is not None:
         known: object = getattr(turn.session, ask.into)
-        return known is not None
+        return known is not None or ask in values
     return ask in values
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.parts import Part
     from bot.session import Session
-    from bot.store.base import TurnStore
+    from bot.store.base import SessionStore
 
 log = logging.getLogger("bot.turn")
 
@@ -53,7 +53,7 @@ class Pipeline[S: Session]:
         self,
         app: App[S],
         *,
-        store: TurnStore,
+        store: SessionStore,
         services: Services,
         clock: Callable[[], float] = time.time,
         verifier: TokenVerifier | None = None,
@@ -208,7 +208,7 @@ class Pipeline[S: Session]:
                     security_event("forged_sealed_slot", event.sessionId, slot=name)
                 text = opened
             values[name] = text
-        return Turn(event, session, self.services, datetime.fromtimestamp(now, UTC), values)
+        return Turn(event, session, self.services, datetime.fromtimestamp(now, self.app.time_zone), values)
 
     # -- route and run ------------------------------------------------------------------------
 

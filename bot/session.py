@@ -5,8 +5,8 @@ is generic over it (`App[S]`, `Turn[S]`). The session travels to the client in L
 attributes on every turn (signed, see `bot.security.signing`) and is kept server-side in the
 session store, so it holds only what the client may see: never a card number or security code.
 
-The framework's own bookkeeping lives here: the form attempt counters, the locale and the turn
-counter. Everything else is the bot's.
+The framework's own bookkeeping lives here: the form attempt counters and read-back, the locale and
+the turn counter. Everything else is the bot's.
 """
 
 from __future__ import annotations
@@ -21,5 +21,6 @@ class Session(SessionAttributes):
     model_config = ConfigDict(use_enum_values=False, extra="ignore", validate_assignment=True)
 
     attempts: dict[str, int] = Field(default_factory=dict)  # form: rejected values per slot
+    confirming: str | None = Field(default=None, max_length=64)  # form: digest of what was read back
     locale: str = Field(default="en_US", max_length=16)
     turn: int = Field(default=0, ge=0)

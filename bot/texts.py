@@ -24,6 +24,8 @@ class Texts:
         "I'm sorry, I still couldn't get the {what}. I'll stop here rather than keep asking — "
         "a member of our team can help you."
     )
+    # A form's read-back was answered "no": said before asking for its first slot again.
+    denied: str = "OK, let's change that."
     # Identity notices (prepended to the turn's reply).
     sign_in_expired: str = (
         "Your sign-in has expired, so I can't use your saved details. Please sign in again."

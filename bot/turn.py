@@ -54,7 +54,7 @@ class Turn[S: Session]:
     event: LexEvent
     session: S
     services: Services
-    now: datetime
+    now: datetime  # aware, in the app's time zone (`App(time_zone=...)`, UTC by default)
     values: dict[str, str | None]  # the current intent's slots, unsealed, as text
     other_intents: dict[str, dict[str, str | None]] = field(default_factory=dict)
     user_id: str | None = None  # the verified user (from a valid user_token), None when anonymous
@@ -103,6 +103,22 @@ class Turn[S: Session]:
     def check_intent(self, intent: str) -> None:
         if self.services.schema is not None:
             self.services.schema.check_intent(intent)
+
+    def resolved_values(self, name: str) -> list[str]:
+        """Lex's resolvedValues for a slot of the current intent (e.g. both readings of an
+        ambiguous time), as the event carries them; [] if none."""
+        self.check_slot(name)
+        slot = self.event.intent.slots.get(name)
+        if slot is None or slot.value is None or name in self.services.sensitive_slots:
+            return []
+        return list(slot.value.resolvedValues)
+
+    def derive_id(self, *parts: str) -> str:
+        """A stable, opaque id for this session and `parts` (a booking reference, an idempotency key):
+        keyed, so it reveals nothing about its inputs."""
+        from bot.security.keys import derive_id
+
+        return derive_id(self.services.keys.ids, self.session_id, *parts)
 
     def slot(self, name: str) -> str | None:
         """The text of a slot of the current intent, or None if empty."""
