@@ -32,8 +32,8 @@ def store_trips() -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from bot.store.dynamodb import create_table
     from bot.dev.testing import LexTestClient
+    from bot.store.dynamodb import create_table
 
     with mock_aws():
         create_table(boto3.client("dynamodb", region_name=REGION), TABLE)

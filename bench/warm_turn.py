@@ -131,9 +131,9 @@ def _prior_state(scenario: Scenario) -> dict[str, str]:
         return {}
     from benchlib import settings
 
+    from bot.dev.testing import LexTestClient
     from bot.handler import build_app
     from bot.store.memory import MemoryStore
-    from bot.dev.testing import LexTestClient
 
     store = MemoryStore()
     client = LexTestClient(build_app(settings("memory"), store=store).handle)

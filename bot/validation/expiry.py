@@ -179,7 +179,8 @@ def validate_expiration_date(raw: str, *, today: datetime.date) -> Validation[Ex
         # ("817") may be a security code said at the wrong prompt, and must not be echoed.
         heard = f" in {_expiry_text(month, year)}" if _clearly_a_date(raw) else ""
         return Invalid(
-            f"That card expired{heard}. Please check the expiration date on the card, or use a different card."
+            f"That card expired{heard}. "
+            "Please check the expiration date on the card, or use a different card."
         )
     if (year, month) > (today.year + MAX_YEARS_AHEAD, today.month):
         return Invalid(_TOO_FAR)

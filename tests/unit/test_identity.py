@@ -65,7 +65,9 @@ def test_bad_tokens_are_rejected_with_a_status_not_an_exception(token: str, stat
 
 def test_alg_none_and_algorithm_confusion_are_refused(rsa_key: rsa.RSAPrivateKey) -> None:
     unsigned = jwt.encode({"sub": "u", "exp": NOW + 60}, None, algorithm="none")  # type: ignore[arg-type]
-    assert TokenVerifier(hs256_secret=SECRET, clock=clock).identify({"user_token": unsigned}).status == "invalid"
+    assert (
+        TokenVerifier(hs256_secret=SECRET, clock=clock).identify({"user_token": unsigned}).status == "invalid"
+    )
     pem = rsa_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -127,7 +129,12 @@ def test_the_verifier_reads_time_from_its_clock_not_the_wall_clock() -> None:
     early = hs({"sub": "u", "exp": NOW + 7200, "nbf": NOW + 3600})
     assert TokenVerifier(hs256_secret=SECRET, clock=clock).identify({"user_token": early}).status == "invalid"
     future = hs({"sub": "u", "exp": NOW + 7200, "iat": NOW + 3600})
-    assert TokenVerifier(hs256_secret=SECRET, clock=clock).identify({"user_token": future}).status == "invalid"
+    assert (
+        TokenVerifier(hs256_secret=SECRET, clock=clock).identify({"user_token": future}).status == "invalid"
+    )
     for bad in ("soon", True, None):
         token = hs({"sub": "u", "exp": bad})
-        assert TokenVerifier(hs256_secret=SECRET, clock=clock).identify({"user_token": token}).status == "invalid"
+        assert (
+            TokenVerifier(hs256_secret=SECRET, clock=clock).identify({"user_token": token}).status
+            == "invalid"
+        )
