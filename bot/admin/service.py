@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from bot.admin import models as m
 from bot.admin.errors import AdminError, Conflict, InvalidInput, NotFound, Unavailable, invalid_input
 from bot.history import formatted, new_entry, redact_text, verified
+from bot.security import records
 from bot.store.base import (
     Feedback,
     InvalidCursor,
@@ -336,6 +337,7 @@ class SessionAdmin:
             expires_at=now + self.session_ttl_seconds,
         )
         message = self._message(op.session_id, 0, op.first_entry, record.expires_at)
+        records.seal(self.keys.signing, record)  # the bot trusts only records with its MAC
         try:
             self.store.save(record, expected_version=0, now=now, messages=[message])
         except VersionConflict:
@@ -359,7 +361,10 @@ class SessionAdmin:
         for _ in range(MAX_ATTEMPTS):
             now = self._now()
             current = self._live(session_id, now, user_id)
+            authentic = records.is_authentic(self.keys.verifying, current)
             record, messages = change(copy_record(current), now)
+            if authentic:  # re-sealed only if it was the bot's: a forged record is never laundered
+                records.seal(self.keys.signing, record)
             try:
                 return self.store.save(record, expected_version=current.version, now=now, messages=messages)
             except VersionConflict:

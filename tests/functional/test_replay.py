@@ -167,3 +167,40 @@ def test_a_record_without_a_mac_or_with_a_changed_owner_is_not_trusted() -> None
     # what the store and operators own may change without the bot: version, times, title, review
     moved = dataclasses.replace(record, version=7, updated_at=5, expires_at=9, title="t", created_at=1)
     assert records.is_authentic(keys.verifying, moved)
+
+
+def test_a_session_an_operator_created_or_extended_is_trusted_by_the_bot(
+    bot: Pipeline[Any], store: MemoryStore, clock: Clock, log_lines: io.StringIO
+) -> None:
+    """The admin service signs the records it writes (and re-signs only records the bot wrote):
+    a session made with `sessions add` continues in the bot without a security event."""
+    from bot.admin.service import SessionAdmin
+
+    admin = SessionAdmin(store, bot.services.keys, clock=clock)
+    admin.add_session("operator-made-1", None, "seeded by ops", {"prompt": "hi", "response": "hello"})
+    admin.add_message("operator-made-1", {"prompt": "still there?", "response": "yes"})
+    record = store.get("operator-made-1", now=int(clock.now))
+    assert record is not None
+    assert records.is_authentic(bot.services.keys.verifying, record)
+    client = LexTestClient(checked(bot.handle), session_id="operator-made-1")
+    assert client.say("payment", intent="CollectName").slot_to_elicit == "FirstName"
+    assert security_events(log_lines) == []
+
+
+def test_the_admin_service_never_launders_a_forged_record(
+    bot: Pipeline[Any], store: MemoryStore, clock: Clock
+) -> None:
+    from bot.admin.service import SessionAdmin
+
+    client = LexTestClient(checked(bot.handle), session_id="laundered-1")
+    at_read_back(client)
+    record = store.get("laundered-1", now=int(clock.now))
+    assert record is not None
+    forged = dataclasses.replace(record, state={**record.state, "payment_method_id": "pm_attacker"})
+    store.put(forged, expected_version=record.version, now=int(clock.now))
+    SessionAdmin(store, bot.services.keys, clock=clock).add_message(
+        "laundered-1", {"prompt": "note", "response": "ok"}
+    )
+    after = store.get("laundered-1", now=int(clock.now))
+    assert after is not None
+    assert not records.is_authentic(bot.services.keys.verifying, after)
