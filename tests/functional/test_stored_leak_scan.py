@@ -109,7 +109,7 @@ def test_no_stored_row_holds_card_data(stored: Path) -> None:
     connection = sqlite3.connect(stored)
     try:
         tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        rows = [(table, row) for table in tables for row in connection.execute(f"SELECT * FROM {table}")]  # noqa: S608
+        rows = [(table, row) for table in tables for row in connection.execute(f"SELECT * FROM {table}")]
     finally:
         connection.close()
     assert len(rows) > 40  # every turn of every conversation was stored
