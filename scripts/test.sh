@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || bash scripts/setup.sh
 echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy"; .venv/bin/mypy
-echo "== pytest"; .venv/bin/python -m pytest
+echo "== pytest (all, slow included)"; .venv/bin/python -m pytest -q -m "slow or not slow"
 if [ -f scripts/check-template.sh ] && [ "${SKIP_TEMPLATE_CHECKS:-0}" != "1" ]; then
   echo "== template"; bash scripts/check-template.sh
 fi

@@ -22,6 +22,28 @@ from tests.lex import assert_valid_lex_response
 
 TEST_SECRET = "test-secret-" + "k" * 40
 
+# The default edit-test loop (`pytest`) deselects what is slow (`-m "not slow"` in pyproject):
+# DynamoDB over moto's HTTP server, threads and processes racing, handlers killed mid-conversation,
+# subprocess CLIs, wheel builds and the big property runs. `scripts/test.sh` (CI) runs everything.
+SLOW_MODULES = frozenset({"tests/contract/test_store_concurrency.py", "tests/functional/test_restart.py"})
+SLOW_TESTS = frozenset(
+    {
+        "test_processes_starting_together_on_a_fresh_directory_all_get_the_same_key",
+        "test_a_write_failing_in_a_real_process_leaves_no_empty_key_file",
+        "test_processes_on_one_file_never_lose_a_turn",
+        "test_sessions_of_a_local_chat_are_listed",
+        "test_any_text_in_any_option_gives_a_clean_answer_on_the_terminal",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        name = getattr(item, "originalname", item.name)
+        if "dynamodb-server" in item.nodeid or module in SLOW_MODULES or name in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(autouse=True)
 def _no_pending_metrics() -> None:
