@@ -22,7 +22,7 @@ from bot.texts import Texts
 from intents import collect_card
 from intents.app import app as reference
 from intents.session import PaymentSession
-from tests.conftest import checked
+from tests.conftest import TEST_SECRET, checked
 from tests.lex import assert_valid_lex_response
 
 SORRY_LATER, SORRY_RETRY = Texts().sorry_later, Texts().sorry_retry
@@ -229,3 +229,21 @@ def test_sixty_turns_keep_session_attributes_under_two_kilobytes(client: LexTest
 
 def test_collect_card_module_reads_like_its_dialog() -> None:
     assert "bot: What's the card number?" in (collect_card.__doc__ or "")
+
+
+def test_a_lone_surrogate_in_the_transcript_is_answered_and_stored_safely(tmp_path: Path) -> None:
+    """Issue 10, item 6: `"hi \\ud800"` made the SQLite store raise UnicodeEncodeError out of
+    lambda_handler. Now the turn is answered and the stored text holds U+FFFD."""
+    from bot.config import Settings
+    from bot.store.sqlite import SqliteStore
+
+    settings = Settings.from_env(
+        {"BOT_STORE": "sqlite", "BOT_SIGNING_KEY": TEST_SECRET, "BOT_LOCAL_DIR": str(tmp_path)}
+    )
+    app = build_app(settings)
+    assert isinstance(app.store, SqliteStore)
+    client = LexTestClient(checked(app.handle), session_id="surrogate-01")
+    reply = client.say("hi \ud800", intent="FallbackIntent")
+    assert reply.messages
+    stored = app.store.messages("surrogate-01", now=int(datetime.now(UTC).timestamp()))
+    assert stored[0].user == "hi \ufffd"
