@@ -144,7 +144,7 @@ def _prior_state(scenario: Scenario) -> dict[str, str]:
 
 
 def _ours_factory(app: Any, scenario: Scenario) -> Callable[[int], list[dict[str, Any]]]:
-    from bot.security import signing
+    from bot.security import records, signing
     from bot.store.base import SessionRecord
 
     state = _prior_state(scenario)
@@ -160,11 +160,15 @@ def _ours_factory(app: Any, scenario: Scenario) -> Callable[[int], list[dict[str
             event = json.loads(text)
             event["sessionId"] = sid
             if state:
-                app.store.put(
-                    SessionRecord(sid, dict(state), expires_at=now + 3600), expected_version=0, now=now
+                record = records.seal(
+                    app.services.keys.signing, SessionRecord(sid, dict(state), expires_at=now + 3600)
                 )
+                app.store.put(record, expected_version=0, now=now)  # as the bot writes it: with its MAC
                 attributes = dict(state)
-                attributes[signing.SIGNATURE_KEY] = signing.sign(app.services.keys.signing, sid, state)
+                binding = signing.Binding(version=1, expires_at=now + 3600)
+                attributes[signing.SIGNATURE_KEY] = signing.sign(
+                    app.services.keys.signing, sid, state, binding
+                )
                 event["sessionState"]["sessionAttributes"] = attributes
             events.append(event)
         return events

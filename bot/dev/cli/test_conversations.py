@@ -73,6 +73,8 @@ def run_files(
         return 1
     started = time.perf_counter()
     make = simulator_factory(template, app, app_dir=app_dir)
+    for problem in _problems(template, app, app_dir):
+        print(f"warning: {problem}", file=out)
     reports: list[ConversationReport] = []
     load_errors = 0
     for path in files:
@@ -91,6 +93,18 @@ def run_files(
     print(f"\nran {len(files)} conversation files in {elapsed:.2f} s", file=out)
     print(f"{passed} passed, {failed} failed", file=out)
     return 1 if failed else 0
+
+
+def _problems(template: Path | str, app: str | App[Any] | None, app_dir: str | None) -> list[str]:
+    """How the app and its template disagree (a template intent with no handler, a form slot the
+    template lacks): reported before the run, as `chat` does."""
+    import secrets
+
+    from bot.config import Settings
+    from bot.dev.local import local_bot
+
+    settings = Settings.from_env({"BOT_STORE": "memory", "BOT_SIGNING_KEY": secrets.token_urlsafe(48)})
+    return local_bot(app, template, settings=settings, app_dir=app_dir).problems
 
 
 def main(
