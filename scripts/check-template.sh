@@ -67,8 +67,8 @@ SAM="$TOOLS_VENV/bin/sam"
 CFN_LINT="$TOOLS_VENV/bin/cfn-lint"
 
 # --- lint -----------------------------------------------------------------------------------------
-step "cfn-lint template.yaml"
-"$CFN_LINT" template.yaml
+step "cfn-lint template.yaml examples/*/template.yaml"
+"$CFN_LINT" template.yaml examples/*/template.yaml
 
 step "sam validate --lint"
 "$SAM" validate --lint --region us-east-1 --template-file template.yaml

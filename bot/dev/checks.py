@@ -27,15 +27,12 @@ import importlib
 import os
 import re
 import sys
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from bot.dev.simulator.definition import FALLBACK_SIGNATURE, CfnLoader
+from bot.dev.simulator.definition import FALLBACK_SIGNATURE, BotDefinitionError, read_template
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -85,6 +82,8 @@ class TemplateError(ValueError):
 
 # --- the template -------------------------------------------------------------------------------
 
+_templates: dict[tuple[str, int], Template] = {}
+
 
 @dataclass(frozen=True, eq=False)
 class Template:
@@ -95,27 +94,19 @@ class Template:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Template:
-        file = Path(path).resolve()
+        if not Path(path).is_file():
+            raise TemplateError(f"cannot read the template {Path(path).resolve()}: no such file")
         try:
-            key = (str(file), file.stat().st_mtime_ns)
-        except OSError as exc:
-            raise TemplateError(f"cannot read the template {file}: {exc}") from None
-        with _cache_lock:
-            cached = _cache.get(key)
-        if cached is not None:
-            return cached
-        try:
-            data = yaml.load(file.read_text(encoding="utf-8"), Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise TemplateError(
-                f"{file.name} does not load as YAML with CloudFormation tags: {exc}"
-            ) from None
+            file, data = read_template(path)  # the simulator's reader: parsed once, cached by mtime
+        except BotDefinitionError as exc:
+            name = Path(path).name
+            raise TemplateError(f"{name} does not load as YAML with CloudFormation tags: {exc}") from None
         if not isinstance(data, dict):
             raise TemplateError(f"{file.name} is not a mapping at the top level")
-        template = cls(file, data)
-        with _cache_lock:
-            _cache[key] = template
-        return template
+        key = (str(file), id(data))  # one Template per parsed template: the checks share it
+        if key not in _templates:
+            _templates[key] = cls(file, data)
+        return _templates[key]
 
     @property
     def name(self) -> str:
@@ -169,9 +160,6 @@ class Template:
             merged["Environment"] = {"Variables": variables}
         return merged
 
-
-_cache: dict[tuple[str, int], Template] = {}
-_cache_lock = threading.Lock()
 
 type TemplateLike = Template | str | os.PathLike[str]
 

@@ -155,30 +155,47 @@ def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[st
 
 CfnLoader.add_multi_constructor("!", _intrinsic)
 
-_cache: dict[tuple[str, int], BotDefinition] = {}
+_cache: dict[tuple[str, int], Any] = {}  # (resolved path, mtime) -> the parsed template
+_definitions: dict[tuple[str, int], BotDefinition] = {}
 _cache_lock = threading.Lock()
 
 
-def load_definition(path: str | os.PathLike[str] = "template.yaml") -> BotDefinition:
-    """The bot defined in the template at `path` (cached by path and modification time)."""
+def read_template(path: str | os.PathLike[str] = "template.yaml") -> tuple[Path, Any]:
+    """The parsed template at `path` (CloudFormation short tags tolerated), cached by path and
+    modification time, with its resolved path. Raises `BotDefinitionError` when it cannot be read
+    or is not YAML; the caller decides what the content must be."""
     file = Path(path).resolve()
     try:
         key = (str(file), file.stat().st_mtime_ns)
     except OSError as exc:
         raise BotDefinitionError(f"cannot read template {file}: {exc}") from exc
     with _cache_lock:
-        cached = _cache.get(key)
-    if cached is not None:
-        return cached
+        if key in _cache:
+            return file, _cache[key]
     try:
         data = yaml.load(file.read_text(encoding="utf-8"), Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise BotDefinitionError(f"cannot read template {file}: {exc}") from exc
-    definition = definition_from_template(data, source=str(file))
     with _cache_lock:
         for stale in [k for k in _cache if k[0] == key[0]]:
             del _cache[stale]
-        _cache[key] = definition
+        _cache[key] = data
+    return file, data
+
+
+def load_definition(path: str | os.PathLike[str] = "template.yaml") -> BotDefinition:
+    """The bot defined in the template at `path` (cached by path and modification time)."""
+    file, data = read_template(path)
+    key = (str(file), file.stat().st_mtime_ns)
+    with _cache_lock:
+        cached = _definitions.get(key)
+    if cached is not None:
+        return cached
+    definition = definition_from_template(data, source=str(file))
+    with _cache_lock:
+        for stale in [k for k in _definitions if k[0] == key[0]]:
+            del _definitions[stale]
+        _definitions[key] = definition
     return definition
 
 
