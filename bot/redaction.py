@@ -67,6 +67,11 @@ _MONTH_YEAR = re.compile(rf"\b(?:{_MONTHS})\W+(?:[0-9]{{2}}|[0-9]{{4}})\W*$", re
 _YEAR_AFTER_MONTH = re.compile(rf"\b(?:{_MONTHS})\W*$|/\s*$", re.IGNORECASE)
 _REPEATS = {"double": 2, "triple": 3}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_NUMBER_WORDS = frozenset({*DIGIT_WORDS, *TEEN_WORDS, *TENS_WORDS} - {"o"})
+# A digit in any script (\d is Unicode-aware) or a character NFKC folds into one (super/subscripts,
+# circled forms): with a number word, the only signs that there is anything to look at.
+_DIGIT_LIKE = re.compile(r"[\d\u00b2\u00b3\u00b9\u2070-\u209f\u2460-\u24ff\u2776-\u2793]")
+_LETTERS = re.compile(r"[a-z]+")
 
 
 # --- normalization ------------------------------------------------------------------------------
@@ -75,7 +80,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _normalize(text: str) -> tuple[str, list[int]]:
     """NFKC per character, format characters (zero-width...) dropped, every decimal digit in
     ASCII; with, for each normalized character, the index of the original character it came from."""
-    if text.isascii():  # nothing to fold (format characters are never ASCII)
+    if text.isascii() or (  # nothing to fold: the usual case ("—" and quotes are NFKC already)
+        unicodedata.is_normalized("NFKC", text)
+        and not any(unicodedata.category(c) == "Cf" or c.isdecimal() for c in text if not c.isascii())
+    ):
         return text, list(range(len(text)))
     out: list[str] = []
     origin: list[int] = []
@@ -313,8 +321,12 @@ def _apply(original: str, normalized: str, origin: list[int], spans: list[_Span]
 
 def redact_free_text(text: str, *, card_context: bool = False) -> str:
     """`text` with card numbers, security codes and (in card context) card chunks masked."""
-    if not any(c.isdigit() or c.isalpha() for c in text):
-        return text
+    if (
+        not _DIGIT_LIKE.search(text)
+        and (text.isascii() or unicodedata.is_normalized("NFKC", text))  # no full-width "ｆｏｕｒ"
+        and _NUMBER_WORDS.isdisjoint(_LETTERS.findall(text.lower()))
+    ):
+        return text  # no digit in any script, no number word: nothing to mask
     normalized, origin = _normalize(text)
     protected = [m.span() for m in _MASKED_LAST4.finditer(normalized)]  # "•••• 4242" stays as it is
     tokens = [t for t in _tokens(normalized) if not any(a <= t.start < b for a, b in protected)]
@@ -327,7 +339,8 @@ def redact_free_text(text: str, *, card_context: bool = False) -> str:
 
 def redact_stored(text: str) -> str:
     """The context-free redaction every stored or operator-visible text goes through: card data
-    masked, lone surrogates (which no store can hold) replaced with U+FFFD. Idempotent."""
+    masked, lone surrogates (which no store can hold) replaced with U+FFFD. Idempotent. (Not
+    cached: a cache would keep what users said, card numbers included, in memory across turns.)"""
     masked = redact_free_text(text)
     return masked if masked.isascii() else _SURROGATE.sub("\ufffd", masked)
 
