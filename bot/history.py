@@ -24,7 +24,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.logs import security_event
-from bot.redaction import CARD_MASK, CARD_NUMBER, CODE_MASK, SECURITY_CODE, redact_stored, redact_utterance
+from bot.redaction import (
+    CARD_MASK,
+    CARD_NUMBER,
+    CODE_MASK,
+    SECURITY_CODE,
+    redact_stored,
+    redact_utterance,
+    stored_utterance,
+)
 from bot.store.base import MessageRecord
 
 __all__ = [
@@ -39,6 +47,7 @@ __all__ = [
     "redact_text",
     "redact_utterance",
     "sign",
+    "stored_utterance",
     "verified",
 ]
 

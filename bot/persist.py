@@ -115,7 +115,7 @@ def save(
         session_id=sid,
         index=index,
         at_ms=int(now * 1000),
-        user=history.redact_utterance(
+        user=history.stored_utterance(
             turn.event.inputTranscript,
             eliciting=sensitive.get(previous_slot) if previous_slot else None,
             sensitive_values={sensitive[k]: v for k, v in sensitive_values.items() if k in sensitive},

@@ -26,6 +26,7 @@ unchanged), so entries signed after redaction keep their signature. `redact_answ
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -339,10 +340,36 @@ def redact_free_text(text: str, *, card_context: bool = False) -> str:
 
 def redact_stored(text: str) -> str:
     """The context-free redaction every stored or operator-visible text goes through: card data
-    masked, lone surrogates (which no store can hold) replaced with U+FFFD. Idempotent. (Not
-    cached: a cache would keep what users said, card numbers included, in memory across turns.)"""
+    masked, lone surrogates (which no store can hold) replaced with U+FFFD. Idempotent.
+
+    A history entry's texts are redacted before they are signed and again by the store; the
+    second pass is free: texts this module produced are remembered (a few dozen per thread) and
+    returned as they are. Only outputs are remembered — redacted text — never what was said."""
+    if text in _clean():
+        return text
     masked = redact_free_text(text)
-    return masked if masked.isascii() else _SURROGATE.sub("\ufffd", masked)
+    return _remember(masked if masked.isascii() else _SURROGATE.sub("\ufffd", masked))
+
+
+_CLEAN_KEPT = 64
+_local = threading.local()
+
+
+def _clean() -> dict[str, None]:
+    clean: dict[str, None] | None = getattr(_local, "clean", None)
+    if clean is None:
+        clean = _local.clean = {}
+    return clean
+
+
+def _remember(text: str) -> str:
+    """`text` is a fixed point of `redact_stored` (a redacted, storable text): remember it."""
+    clean = _clean()
+    clean.pop(text, None)
+    clean[text] = None
+    if len(clean) > _CLEAN_KEPT:
+        del clean[next(iter(clean))]
+    return text
 
 
 def redact_answer(text: str, role: str) -> str:
@@ -384,3 +411,18 @@ def redact_utterance(
         if value and value.strip() and value in text:
             text = text.replace(value, redact_answer(value, role))
     return redact_free_text(text, card_context=card_context)
+
+
+def stored_utterance(
+    text: str,
+    *,
+    eliciting: str | None = None,
+    sensitive_values: Mapping[str, str | None] | None = None,
+    card_context: bool = False,
+) -> str:
+    """`redact_utterance`, made storable: the text a history entry signs, which the store's
+    context-free pass leaves as it is (the dialog's masks include the context-free ones)."""
+    redacted = redact_utterance(
+        text, eliciting=eliciting, sensitive_values=sensitive_values, card_context=card_context
+    )
+    return _remember(redacted if redacted.isascii() else _SURROGATE.sub("\ufffd", redacted))

@@ -96,7 +96,7 @@ def test_a_card_number_given_out_of_turn_is_masked(client: LexTestClient, store:
     assert history(store, client.session_id)[0].user == "my card number is •••• 4242"
 
 
-def dynamo_app(client: Any, tmp_path: Path) -> App:
+def dynamo_app(client: Any, tmp_path: Path, clock: Any = None) -> App:
     settings = Settings.from_env(
         {
             "BOT_STORE": "dynamodb",
@@ -106,7 +106,7 @@ def dynamo_app(client: Any, tmp_path: Path) -> App:
             "AWS_REGION": "us-east-1",
         }
     )
-    return build_app(settings, store=DynamoDBStore("sessions", client=client))
+    return build_app(settings, store=DynamoDBStore("sessions", client=client), clock=clock)
 
 
 def msg_key(session_id: str, index: int) -> dict[str, Any]:
@@ -138,7 +138,8 @@ def test_an_entry_edited_in_the_table_is_dropped_and_logged(
 def test_entries_spliced_from_another_session_or_reordered_are_dropped(
     dynamodb: Any, tmp_path: Path, log_lines: io.StringIO
 ) -> None:
-    app = dynamo_app(dynamodb, tmp_path)
+    frozen = now()  # both sessions start in the same second: the same generation, so the spliced
+    app = dynamo_app(dynamodb, tmp_path, clock=lambda: frozen)  # entry is visible and must fail its MAC
     a = LexTestClient(checked(app.handle), session_id="session-aaaa")
     b = LexTestClient(checked(app.handle), session_id="session-bbbb")
     start(a)
@@ -148,7 +149,7 @@ def test_entries_spliced_from_another_session_or_reordered_are_dropped(
     # splice A's first entry into B, and move B's first entry to B's index 2
     dynamodb.put_item(TableName="sessions", Item={**item_a0, **msg_key("session-bbbb", 1)})
     dynamodb.put_item(TableName="sessions", Item={**item_b0, **msg_key("session-bbbb", 2)})
-    record, loaded = app.store.load("session-bbbb", now=now(), window=10)
+    record, loaded = app.store.load("session-bbbb", now=frozen, window=10)
     assert record is not None
     kept = verified(app.services.keys.history, "session-bbbb", loaded)
     assert [e.index for e in kept] == [0]

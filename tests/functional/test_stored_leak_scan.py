@@ -124,9 +124,14 @@ def test_no_stored_row_holds_card_data(stored: Path) -> None:
                 assert findings(_without_numbers(text)) == [], (table, row)
 
 
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+
+
 def _without_numbers(text: str) -> str:
-    """Timestamps, versions and indexes are numbers, not card data: JSON number values are dropped
-    (a code is text in a stored message, never a JSON number)."""
+    """Timestamps, versions and indexes are numbers, not card data: ISO times (whose milliseconds
+    could read as a code) and JSON number values are dropped (a code is text in a stored
+    message, never a clock or a number field)."""
+    text = _ISO_TIME.sub("<time>", text)
     return re.sub(r"(?<=[:\[,])\s*-?[0-9]+(?:\.[0-9]+)?(?=[,}\]])", "0", text)
 
 
