@@ -45,13 +45,40 @@ MALFORMED: dict[str, Any] = {
     "sessionId with slashes": event(sessionId="../../etc/passwd"),
     "huge sessionId": event(sessionId="a" * 10_000),
     "unknown invocationSource": event(invocationSource="Surprise"),
+    "sessionState missing": {k: v for k, v in EXAMPLE.items() if k != "sessionState"},
+}
+
+# Malformed in parts the handler does not use, or can do without: the turn goes on (issue 11:
+# what the handler does not use never rejects a turn; a malformed slot is an empty one).
+RECOVERABLE: dict[str, Any] = {
     "non-string session attribute": event(
         sessionState={**EXAMPLE["sessionState"], "sessionAttributes": {"turn": 3}}
     ),
-    "sessionState missing": {k: v for k, v in EXAMPLE.items() if k != "sessionState"},
     "slots not a map": event(
         sessionState={**EXAMPLE["sessionState"], "intent": {"name": "CollectCard", "slots": [1]}}
     ),
+    "a slot that is not a slot": event(
+        sessionState={
+            **EXAMPLE["sessionState"],
+            "intent": {**EXAMPLE["sessionState"]["intent"], "slots": {"CardNumber": 42, "SecurityCode": "x"}},
+        }
+    ),
+    "old confidence shape": event(
+        interpretations=[{"intent": EXAMPLE["sessionState"]["intent"], "nluConfidence": {"score": 0.9}}]
+    ),
+    "junk interpretations and transcriptions": event(interpretations=[1, None, "x"], transcriptions="no"),
+    "bot not an object": event(bot="PaymentBot"),
+    "unknown input mode": event(inputMode="Telepathy"),
+    "non-string request attribute": event(
+        requestAttributes={"user_token": 7, "x-amz-lex:channels:platform": "web"}
+    ),
+    "invalid confirmation state": event(
+        sessionState={
+            **EXAMPLE["sessionState"],
+            "intent": {**EXAMPLE["sessionState"]["intent"], "confirmationState": "Maybe"},
+        }
+    ),
+    "proposed next state of any shape": event(proposedNextState=[1, 2]),
 }
 
 
@@ -62,6 +89,18 @@ def test_malformed_events_get_a_valid_response(app: App, raw: Any, log_lines: io
     assert response["sessionState"]["dialogAction"]["type"] == "ElicitIntent"
     assert "make a payment" in response["messages"][0]["content"]
     assert "malformed Lex event" in log_lines.getvalue()
+
+
+@pytest.mark.parametrize("raw", RECOVERABLE.values(), ids=RECOVERABLE.keys())
+def test_events_malformed_in_parts_the_bot_can_do_without_get_the_next_dialog_step(
+    app: App, raw: Any
+) -> None:
+    response = app.handle(raw)
+    assert_valid_lex_response(response)
+    state = response["sessionState"]
+    assert state["dialogAction"]["type"] == "ElicitSlot"  # a real dialog step, not the apology
+    assert state["intent"]["name"] == "CollectCard"
+    assert state["dialogAction"]["slotToElicit"] in ("CardNumber", "ExpirationDate")
 
 
 @pytest.mark.parametrize(
