@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot.attributes import ClientAttributes
 from bot.handlers import Intent
 from bot.identity import UserIdentity
 from bot.profiles import RememberedUsers
@@ -52,6 +53,7 @@ class App[S: Session]:
         give_up: GiveUp[S] | None = None,
         log_fields: Callable[[S], Mapping[str, object]] | None = None,
         time_zone: tzinfo = UTC,
+        client_attributes: ClientAttributes | None = None,
     ) -> None:
         """
         name: the bot's name (metrics namespace by default, the test client's bot name).
@@ -64,6 +66,8 @@ class App[S: Session]:
               intent as Failed with `texts.hand_off`).
         log_fields: session fields worth a column in the per-turn log line (never card data).
         time_zone: the bot's local time (`turn.now`, `turn.today`): opening hours, "tomorrow".
+        client_attributes: what happens to the session attributes the bot does not own (Lex and
+              contact-flow settings pass through by default; see `bot.attributes`).
         """
         self.name = name
         self.session_model = session
@@ -74,6 +78,7 @@ class App[S: Session]:
         self.give_up = give_up
         self._log_fields = log_fields
         self.time_zone = time_zone
+        self.client_attributes = client_attributes or ClientAttributes()
         self.router: Router[S] = Router()
         self.intents: dict[str, Intent[S]] = {}
         self._fallback: Intent[S] | None = None
@@ -130,6 +135,15 @@ class App[S: Session]:
         out: dict[str, str] = {}
         for part in self.parts:
             out.update(part.sensitive_slots)
+        return out
+
+    def elicitation_attributes(self, intent: str, slot: str) -> dict[str, str]:
+        """What the parts set when a slot is elicited (a card slot's voice and keypad capture)."""
+        out: dict[str, str] = {}
+        for part in self.parts:
+            settings = getattr(part, "elicitation_attributes", None)
+            if settings is not None:
+                out.update(settings(intent, slot))
         return out
 
     def describe_session(self, session: S) -> Mapping[str, object]:

@@ -7,6 +7,9 @@ A part is a declaration (module-level, shared); `start` builds its runtime once 
 the runtime through the part: `cards.tokenize(turn, ...)` looks up `turn.services.part(cards)`.
 Only the settings of the parts a bot uses are read, and only those are required under Lambda.
 
+A part may also define `elicitation_attributes(intent, slot) -> Mapping[str, str]`: session
+attributes sent when that slot is elicited (the card capture's voice and keypad settings).
+
 Built-in parts: `bot.payments.CardCapture` (card slots sealed, tokenize-and-drop, gateways),
 `bot.identity.UserIdentity` (verified users from signed tokens) and
 `bot.profiles.RememberedUsers` (a verified user's profile across sessions).

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from bot import dialog, metrics
+from bot.attributes import passthrough
 from bot.dialog import Message, Reply
 from bot.events import LexEvent
 from bot.identity import ANONYMOUS, Identity, TokenVerifier
@@ -30,8 +31,8 @@ from bot.persist import Remembered, Retention, expiry, owner_after, remembered, 
 from bot.respond import bad_event, render, sign
 from bot.restore import Restored, restore
 from bot.security import sealing
-from bot.security.signing import Binding
-from bot.state import encode
+from bot.security.signing import SIGNATURE_KEY, Binding
+from bot.state import encode, wire_fields
 from bot.store.base import StoreUnavailable, VersionConflict
 from bot.turn import Services, Turn
 
@@ -138,7 +139,7 @@ class Pipeline[S: Session]:
         session.turn += 1
         state = encode(session)
         binding = unchanged if refused else self._binding(restored, identity.user_id, now, saved=True)
-        response = self._render(reply, event, state, binding)
+        response = self._render(reply, turn, state, binding)
         if refused:
             return response
         try:
@@ -260,14 +261,25 @@ class Pipeline[S: Session]:
         return dialog.elicit_intent(turn, text)
 
     def _apology(self, turn: Turn[S], text: str, before: S, binding: Binding) -> dict[str, Any]:
-        return self._render(self._ask_again(turn, text), turn.event, encode(before), binding)
+        return self._render(self._ask_again(turn, text), turn, encode(before), binding)
 
     # -- respond and persist --------------------------------------------------------------------
 
-    def _render(
-        self, reply: Reply, event: LexEvent, state: dict[str, str], binding: Binding
-    ) -> dict[str, Any]:
-        attributes = sign(self.services.keys, event.sessionId, state, binding)
+    def _render(self, reply: Reply, turn: Turn[S], state: dict[str, str], binding: Binding) -> dict[str, Any]:
+        """The response: the client's own attributes (kept, untrusted), what the bot sets, the
+        capture settings of the slot it elicits, then its signed state (which wins a name)."""
+        event = turn.event
+        owned = {*wire_fields(self.app.session_model), SIGNATURE_KEY}
+        attributes = passthrough(
+            event.sessionState.sessionAttributes,
+            owned=owned,
+            policy=self.app.client_attributes,
+            session_id=event.sessionId,
+        )
+        attributes.update({k: v for k, v in turn.attributes.items() if k not in owned})
+        if reply.action == "ElicitSlot" and reply.intent_name and reply.slot_to_elicit:
+            attributes.update(self.app.elicitation_attributes(reply.intent_name, reply.slot_to_elicit))
+        attributes.update(sign(self.services.keys, event.sessionId, state, binding))
         return render(
             reply,
             event,

@@ -62,6 +62,9 @@ class Turn[S: Session]:
     # only; None for anonymous users. Handlers may change it: it is saved with the turn, atomically.
     remembered: dict[str, str] | None = None
     history: list[MessageRecord] = field(default_factory=list)  # recent verified turns, oldest first
+    # Client-visible, unsigned session attributes the bot sets this turn (Lex runtime settings such
+    # as `x-amz-lex:dtmf:max-length:<intent>:<slot>`): never bot state, never card data.
+    attributes: dict[str, str] = field(default_factory=dict)
 
     @property
     def intent_name(self) -> str:
@@ -103,6 +106,25 @@ class Turn[S: Session]:
     def check_intent(self, intent: str) -> None:
         if self.services.schema is not None:
             self.services.schema.check_intent(intent)
+
+    def set_attribute(self, key: str, value: str) -> None:
+        """Send a client-visible, unsigned session attribute with this turn's response (see
+        `bot.attributes`). The bot's own state belongs in its session model, not here."""
+        self.attributes[key] = value
+
+    @property
+    def client_attributes(self) -> dict[str, str]:
+        """The attributes the client sent that are not the bot's state: untrusted, for reading
+        settings a contact flow passes (`x-amz-lex:*`, a `contactId`), never for decisions."""
+        from bot.security.signing import SIGNATURE_KEY
+        from bot.state import wire_fields
+
+        owned = wire_fields(type(self.session))
+        return {
+            k: v
+            for k, v in self.event.sessionState.sessionAttributes.items()
+            if k not in owned and k != SIGNATURE_KEY
+        }
 
     def resolved_values(self, name: str) -> list[str]:
         """Lex's resolvedValues for a slot of the current intent (e.g. both readings of an

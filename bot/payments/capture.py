@@ -174,5 +174,26 @@ class CardCapture:
             payment_method_id, cardholder_name=cardholder_name, idempotency_key=key
         )
 
+    def elicitation_attributes(self, intent: str, slot: str) -> dict[str, str]:
+        """Voice and keypad capture for the card slots, sent when Lex elicits one (Amazon Connect
+        reads them per intent and slot): a long enough end of speech for 16 digits read slowly,
+        `#` to end keypad entry, at most 19 digits for the number, 6 for the expiry (MMYYYY), 4
+        for the code."""
+        from bot.attributes import capture_settings
+
+        if slot == self.number:
+            return capture_settings(
+                intent, slot, end_timeout_ms=2500, dtmf_end_character="#", dtmf_max_length=19
+            )
+        if slot == self.expiry:
+            return capture_settings(
+                intent, slot, end_timeout_ms=1500, dtmf_end_character="#", dtmf_max_length=6
+            )
+        if slot == self.code:
+            return capture_settings(
+                intent, slot, end_timeout_ms=1500, dtmf_end_character="#", dtmf_max_length=4
+            )
+        return {}
+
     def __repr__(self) -> str:
         return f"CardCapture(number={self.number!r}, expiry={self.expiry!r}, code={self.code!r})"
