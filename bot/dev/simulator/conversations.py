@@ -72,6 +72,9 @@ real clock); `make_simulator` must give it to the app (`App.build(clock=...)`) a
 simulator (`LexSimulator(clock=...)`), as `local_simulators` does. The runner itself reads the
 wall clock only to time the run (`ConversationReport.seconds`).
 
+The file format and its loader live in `conversation_file.py`, the leak checks in `leaks.py`, the
+reports in `report.py`; this module runs conversations and re-exports all of it.
+
     conversation = load_conversation("tests/conversations/happy_path.yaml")
     make_simulator = local_simulators("intents.app:app", "template.yaml")   # a fresh app per conversation
     report = run_conversation(conversation, make_simulator)   # make_simulator(conversation) -> simulator
@@ -80,7 +83,6 @@ wall clock only to time the run (`ConversationReport.seconds`).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import re
@@ -88,32 +90,30 @@ import secrets
 import tempfile
 import time
 import traceback
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
-
-import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
-from bot.redact import luhn_ok, redact
-from bot.validation.spoken import spoken_to_digits
+from bot.dev.simulator.conversation_file import (
+    Conversation,
+    ConversationFileError,
+    Expectation,
+    ExpectedValue,
+    InputMode,
+    PinnedClock,
+    Turn,
+    is_regex,
+    load_conversation,
+)
+from bot.dev.simulator.leaks import card_numbers_in, leaks, security_codes_in
+from bot.dev.simulator.report import format_report, summarize
+from bot.redact import redact
 
 if TYPE_CHECKING:
     from bot.app import App
 
-InputMode = Literal["Text", "Speech", "DTMF"]
-ExpectedValue = str | int | None
 
 __all__ = [
     "Conversation",
@@ -134,223 +134,6 @@ __all__ = [
     "security_codes_in",
     "summarize",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# The file format
-# --------------------------------------------------------------------------------------------
-
-
-class ConversationFileError(ValueError):
-    """A conversation file cannot be read or does not follow the format."""
-
-
-def _compile(pattern: str | None) -> str | None:
-    if pattern is not None:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression ({exc})") from None
-    return pattern
-
-
-def _check_matchers(values: Mapping[str, ExpectedValue] | None) -> Mapping[str, ExpectedValue] | None:
-    for value in (values or {}).values():
-        if isinstance(value, str) and _is_regex(value):
-            _compile(value[1:-1])
-    return values
-
-
-def _is_regex(value: str) -> bool:
-    return len(value) >= 2 and value.startswith("/") and value.endswith("/")
-
-
-class Expectation(BaseModel):
-    """What one turn (or the end of the conversation) must look like. Only keys given are checked."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    intent: str | None = None
-    action: Literal["ElicitSlot", "ConfirmIntent", "Close", "ElicitIntent", "Delegate"] | None = None
-    slot: str | None = None
-    state: str | None = None
-    message: str | None = None
-    no_message: str | None = None
-    nlu_intent: str | None = None
-    attributes: dict[str, ExpectedValue] | None = None
-    slots: dict[str, ExpectedValue] | None = None
-    error: str | None = None
-    security_events: list[str] | None = None
-    handler_error: str | None = None
-
-    _regex = field_validator("message", "no_message", "error", "handler_error")(_compile)
-    _matchers = field_validator("attributes", "slots")(_check_matchers)
-
-
-class Turn(BaseModel):
-    """One step: the user saying something, or the client tampering with its session attributes."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    user: str | None = None
-    input_mode: InputMode | None = None
-    expect: Expectation | None = None
-    forge_attributes: dict[str, str | None] | None = None
-    replace_attributes: dict[str, str] | None = None
-
-    @field_validator("user", mode="before")
-    @classmethod
-    def _text_only(cls, value: Any) -> Any:
-        if value is not None and not isinstance(value, str):
-            kind = type(value).__name__
-            raise ValueError(f'must be text, but YAML read a {kind}: put it in quotes (user: "...")')
-        return value
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Turn:
-        kinds = [
-            k for k in ("user", "forge_attributes", "replace_attributes") if getattr(self, k) is not None
-        ]
-        if len(kinds) != 1:
-            raise ValueError(
-                "a turn needs exactly one of user, forge_attributes, replace_attributes"
-                + (f" (got {', '.join(kinds)})" if kinds else "")
-            )
-        if self.user is None and (self.expect is not None or self.input_mode is not None):
-            raise ValueError("expect and input_mode belong to user turns, not to attribute forgeries")
-        return self
-
-
-@dataclass(frozen=True, slots=True)
-class PinnedClock:
-    """A clock that always says `instant` (epoch seconds): what `today:`/`now:` give the app."""
-
-    instant: float
-
-    def __call__(self) -> float:
-        return self.instant
-
-    def __str__(self) -> str:
-        return dt.datetime.fromtimestamp(self.instant, dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-class Conversation(BaseModel):
-    """A conversation file."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    name: str = Field(min_length=1)
-    description: str = ""
-    today: dt.date | None = None
-    now: dt.datetime | None = None
-    input_mode: InputMode = "Text"
-    request_attributes: dict[str, str] = Field(default_factory=dict)
-    turns: list[Turn] = Field(min_length=1)
-    final: Expectation | None = None
-    _path: Path | None = PrivateAttr(default=None)
-
-    @field_validator("today", mode="before")
-    @classmethod
-    def _a_date(cls, value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            raise ValueError("takes a date (2026-03-14); give a time of day with now: instead")
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"not a date: {value!r} (write it as 2026-03-14)") from None
-        return value
-
-    @field_validator("now", mode="before")
-    @classmethod
-    def _an_instant(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                value = dt.datetime.fromisoformat(value)
-            except ValueError:
-                shown = f"not a date and time: {value!r}"
-                raise ValueError(f"{shown} (write it as 2026-03-14T10:00:00Z)") from None
-        elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            raise ValueError("takes a date and time (2026-03-14T10:00:00Z); a date alone goes in today:")
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)  # no offset: UTC, as under Lambda
-        return value
-
-    @model_validator(mode="after")
-    def _same_day(self) -> Conversation:
-        if self.today is not None and self.now is not None:
-            day = self.now.astimezone(dt.UTC).date()
-            if day != self.today:
-                raise ValueError(f"today: {self.today} and now: {self.now.isoformat()} name different days")
-        return self
-
-    @property
-    def path(self) -> Path | None:
-        """The file it was loaded from (None when built in code)."""
-        return self._path
-
-    @property
-    def clock(self) -> PinnedClock | None:
-        """The pinned clock (`now:`, else noon UTC on `today:`), or None: the real clock."""
-        if self.now is not None:
-            return PinnedClock(self.now.timestamp())
-        if self.today is not None:
-            return PinnedClock(dt.datetime.combine(self.today, dt.time(12), dt.UTC).timestamp())
-        return None
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader where only true/false are booleans (YAML 1.2): `user: no` is the word "no"."""
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def load_conversation(path: str | Path) -> Conversation:
-    """Read and validate a conversation file.
-
-    Raises:
-        ConversationFileError: unreadable, not YAML, or not the format; the message names the
-            file and, for a bad turn, the turn number (1-based) and key.
-    """
-    path = Path(path)
-    try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Yaml12Loader)  # noqa: S506 (safe)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConversationFileError(f"{path}: cannot read: {exc}") from None
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2026-02-30
-        raise ConversationFileError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(document, dict):
-        raise ConversationFileError(f"{path}: expected a mapping with name and turns at the top level")
-    try:
-        conversation = Conversation.model_validate(document)
-    except ValidationError as exc:
-        raise ConversationFileError(_describe(path, exc)) from None
-    conversation._path = path
-    return conversation
-
-
-def _describe(path: Path, exc: ValidationError) -> str:
-    lines = []
-    for error in exc.errors():
-        loc = list(error["loc"])
-        where = ""
-        if len(loc) >= 2 and loc[0] == "turns" and isinstance(loc[1], int):
-            where = f"turn {loc[1] + 1}"
-            loc = loc[2:]
-        key = ".".join(str(part) for part in loc)
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        message = message.removeprefix("Value error, ")
-        lines.append(": ".join(part for part in (where, key, message) if part))
-    count = len(lines)
-    head = f"{path}: {count} error{'s' if count > 1 else ''} in the conversation file"
-    return head + "".join(f"\n  {line}" for line in lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -666,7 +449,7 @@ def _subset(what: str, expected: Mapping[str, ExpectedValue] | None, actual: Map
                 failures.append(f"expected {what} {key} to be absent, got {_show(got)}")
         elif got is None:
             failures.append(f"expected {what} {key}={_show(want)}, but it is absent")
-        elif isinstance(want, str) and _is_regex(want):
+        elif isinstance(want, str) and is_regex(want):
             if not re.search(want[1:-1], str(got)):
                 failures.append(f"expected {what} {key} matching {want}, got {_show(got)}")
         elif str(want) != str(got):
@@ -679,167 +462,3 @@ def _show(value: object) -> str:
         return "none"
     text = str(value)
     return repr(text) if (" " in text or not text) else text
-
-
-# --------------------------------------------------------------------------------------------
-# Leak checks
-# --------------------------------------------------------------------------------------------
-
-_SEPARATOR = r"[\s.\-]"
-_NUMBER_TOKEN = re.compile(r"[\s,]+")
-_DIGIT_RUN = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d)*")
-# A number the user gave stands on its own: digits inside a word or a hex string such as a wallet
-# address ("0x5290840009852788...") are not a card number, even when a run of them passes Luhn.
-_STANDALONE_RUN = re.compile(rf"(?<![0-9A-Za-z])\d(?:{_SEPARATOR}{{0,3}}\d)*(?![0-9A-Za-z])")
-_REPEATS = frozenset({"double", "triple"})
-_CODE_LEAD = re.compile(
-    r"^\s*(?:(?:it's|it is|that's|the|my|security|code|cvv2?|cvc|is)\b[\s:,]*)+", re.IGNORECASE
-)
-_NAMED_CODE = re.compile(
-    r"\b(?:security code|cvv2?|cvc|code)\b\D{0,20}?(?<!\d)(\d{3,4})(?!\d)", re.IGNORECASE
-)
-
-
-def _ascii_digits(text: str) -> str:
-    """`text` with every Unicode decimal digit (full-width, Arabic-Indic...) written in ASCII."""
-    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
-
-
-def _plausible_pan(digits: str) -> bool:
-    return (
-        13 <= len(digits) <= 19
-        and digits.isascii()
-        and digits.isdigit()
-        and bool(digits.strip("0"))
-        and luhn_ok(digits)
-    )
-
-
-def card_numbers_in(text: str) -> set[str]:
-    """Card numbers in something a user typed or said: 13-19 digit Luhn-valid runs, written with
-    or without spaces/dashes/dots, in any script's digits, or as spoken digit words."""
-    found: set[str] = set()
-    text = _ascii_digits(text)
-    for match in _STANDALONE_RUN.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if _plausible_pan(digits):
-            found.add(digits)
-        for part in re.split(r"\s+", match.group()):  # "4242424242424242 1239": each run on its own
-            if _plausible_pan(part_digits := re.sub(r"\D", "", part)):
-                found.add(part_digits)
-    group: list[str] = []
-    for token in [*_NUMBER_TOKEN.split(text), ""]:  # spoken: "four two four two ..."
-        word = token.lower().strip(".-#")
-        if word and (word.isdigit() or word in _REPEATS or spoken_to_digits(word) not in (None, "")):
-            group.append(word)
-            continue
-        spoken = spoken_to_digits(" ".join(group)) if group else None
-        if spoken and _plausible_pan(spoken):
-            found.add(spoken)
-        group = []
-    return found
-
-
-def security_codes_in(text: str, *, asked: bool) -> set[str]:
-    """Security codes in a user input: the whole answer to a sensitive slot's prompt (`asked`),
-    or digits after "security code"/"CVV"/"CVC" anywhere. Only 3-4 digit codes count."""
-    found = {m.group(1) for m in _NAMED_CODE.finditer(_ascii_digits(text))}
-    if asked:
-        digits = spoken_to_digits(_CODE_LEAD.sub("", _ascii_digits(text)))
-        if digits and 3 <= len(digits) <= 4:
-            found.add(digits)
-    return found
-
-
-def leaks(result: SimResult, cards: set[str], codes: set[str]) -> list[str]:
-    """Card numbers or security codes from `cards`/`codes` found in what the bot returned."""
-    places = [(f"bot message {i + 1}", m) for i, m in enumerate(result.messages)]
-    places += [(f"session attribute {k}", v) for k, v in sorted(result.session_attributes.items())]
-    failures = []
-    for where, text in places:
-        runs = {re.sub(r"\D", "", run) for run in _DIGIT_RUN.findall(_ascii_digits(text))}
-        for card in sorted(cards):
-            if card in text or any(card in run for run in runs):
-                failures.append(f"LEAK: the card number ending {card[-4:]} appears in {where}")
-        for code in sorted(codes):
-            if re.search(rf"(?<![0-9A-Za-z]){code}(?![0-9A-Za-z])", _ascii_digits(text)):
-                failures.append(f"LEAK: the security code the user gave appears in {where}")
-    return failures
-
-
-# --------------------------------------------------------------------------------------------
-# Reporting
-# --------------------------------------------------------------------------------------------
-
-
-def format_report(report: ConversationReport, *, transcript: bool | None = None) -> str:
-    """`PASS name`, or `FAIL name` with every failure and the transcript, the failing turns
-    marked `>>`. `transcript=True` prints the transcript of a passing conversation too."""
-    conversation = report.conversation
-    where = f"  ({conversation.path})" if conversation.path else ""
-    lines = [f"PASS {report.name}" if report.passed else f"FAIL {report.name}{where}"]
-    if not report.passed and conversation.clock is not None:
-        lines.append(f"  clock pinned at {conversation.clock}")
-    if not report.passed:
-        lines += [f"  {failure}" for failure in report.failures]
-    if transcript or (transcript is None and not report.passed):
-        lines += _transcript(report)
-    if report.crash:
-        lines += ["  traceback:", *("    " + line for line in report.crash.rstrip().splitlines())]
-    return "\n".join(lines)
-
-
-def _transcript(report: ConversationReport) -> list[str]:
-    lines = ["  transcript:"]
-    for record in report.records:
-        mark = ">>" if record.failures else "  "
-        turn = record.turn
-        if turn.user is None:
-            verb, forged = (
-                ("replaces", turn.replace_attributes)
-                if turn.replace_attributes is not None
-                else ("forges", turn.forge_attributes or {})
-            )
-            lines.append(f"  {mark}{record.number:3d}  (client {verb} attributes: {_attrs(forged)})")
-            continue
-        mode = "" if record.input_mode == "Text" else f" [{record.input_mode}]"
-        lines.append(f"  {mark}{record.number:3d}  user: {turn.user}{mode}")
-        result = record.result
-        if result is None:
-            lines.append("         (no result: the run stopped here)")
-            lines += [f"               handler error: {e}" for e in _unreported(record)]
-            lines += [f"         ✗ {failure.split(': ', 1)[-1]}" for failure in record.failures]
-            continue
-        for message in result.messages or ["(no message)"]:
-            lines.append(f"         bot:  {message}")
-        state = " ".join(
-            str(part)
-            for part in (result.dialog_action, result.intent, result.slot_to_elicit, result.intent_state)
-            if part
-        )
-        nlu = f" · nlu {result.nlu_intent} {result.nlu_confidence or 0:.2f}" if result.nlu_intent else ""
-        lines.append(f"               [{state}{nlu}]")
-        if record.security_events:
-            lines.append(f"               security events: {', '.join(record.security_events)}")
-        lines += [f"               handler error: {e}" for e in _unreported(record)]
-        if record.failures:
-            shown = {k: v for k, v in result.session_attributes.items() if k != "sig"}
-            lines.append(f"               attributes: {_attrs(shown)}")
-            lines += [f"         ✗ {failure.split(': ', 1)[-1]}" for failure in record.failures]
-    for failure in report.final_failures:
-        lines.append(f"  >> ✗ {failure}")
-    return lines
-
-
-def _unreported(record: TurnRecord) -> list[str]:
-    """The turn's handler errors that no failure line shows already (an expected one, say)."""
-    return [e for e in record.handler_errors if not any(e in failure for failure in record.failures)]
-
-
-def _attrs(attributes: Mapping[str, str | None]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in attributes.items()) or "{}"
-
-
-def summarize(reports: Sequence[ConversationReport]) -> str:
-    passed = sum(r.passed for r in reports)
-    return f"{passed} passed, {len(reports) - passed} failed"
