@@ -18,10 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from typing import TYPE_CHECKING, Literal
 
 from bot.logs import security_event
-from bot.redact import redact
+from bot.redaction import has_card_number
+
+if TYPE_CHECKING:
+    from bot.session import Session
 
 LEX_PREFIX = "x-amz-lex:"
 
@@ -32,6 +36,15 @@ class ClientAttributes:
 
     mode: Literal["pass", "lex", "drop"] = "pass"
     max_bytes: int = 8192  # UTF-8 size of the kept keys and values, all together
+
+
+@cache
+def owned(model: type[Session]) -> frozenset[str]:
+    """The attribute names that are the bot's: its session model's fields and the signature."""
+    from bot.security.signing import SIGNATURE_KEY
+    from bot.state import wire_fields
+
+    return frozenset({*wire_fields(model), SIGNATURE_KEY})
 
 
 def passthrough(
@@ -51,7 +64,7 @@ def passthrough(
         lex = key.startswith(LEX_PREFIX)
         if policy.mode == "drop" or (policy.mode == "lex" and not lex):
             continue
-        if redact(key) != key or redact(value) != value:  # a card number, whoever put it there
+        if has_card_number(key) or has_card_number(value):  # a card number in any form, whoever put it there
             dropped.append("x-amz-lex:*" if lex else "client")
             continue
         cost = len(key.encode("utf-8", "replace")) + len(value.encode("utf-8", "replace"))

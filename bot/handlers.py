@@ -19,7 +19,7 @@ runs the elicit/validate/retry loop itself).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.dialog import Reply
@@ -68,8 +68,3 @@ class Intent[S: Session]:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
-
-
-def describe(handler: Callable[..., Any]) -> str:
-    """`module.function` of a handler, for reports."""
-    return f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', repr(handler))}"

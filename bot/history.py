@@ -118,12 +118,10 @@ def new_entry(
     source: str | None,
     slot: str | None,
     expires_at: int,
-    bot_redacted: bool = False,
 ) -> MessageRecord:
     """A signed entry. `user` must already be redacted with what the dialog knows (see
     `redact_utterance`); every text then goes through the stored-text redaction before it is
     signed (the store applies it again, which changes nothing: it is idempotent)."""
-    del bot_redacted  # every text is redacted for storage, rendered or not
     message = MessageRecord(
         session_id=session_id,
         index=index,

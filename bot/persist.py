@@ -122,7 +122,6 @@ def save(
             card_context=card_context,
         ),
         bot=shown,
-        bot_redacted=True,
         intent=intent,
         source=turn.source.value,
         slot=next_slot,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from bot import dialog, metrics
-from bot.attributes import passthrough
+from bot.attributes import owned, passthrough
 from bot.dialog import Message, Reply
 from bot.events import LexEvent
 from bot.identity import ANONYMOUS, Identity, TokenVerifier
@@ -31,8 +31,8 @@ from bot.persist import Remembered, Retention, expiry, owner_after, remembered, 
 from bot.respond import bad_event, render, sign
 from bot.restore import Restored, restore
 from bot.security import sealing
-from bot.security.signing import SIGNATURE_KEY, Binding
-from bot.state import encode, wire_fields
+from bot.security.signing import Binding
+from bot.state import encode
 from bot.store.base import StoreUnavailable, VersionConflict
 from bot.turn import Services, Turn
 
@@ -71,10 +71,6 @@ class Pipeline[S: Session]:
         self.retention = retention or Retention()
         self.history_window = history_window
         self.sensitive = dict(app.sensitive_slots)  # slot name -> what it holds
-
-    @property
-    def router(self) -> Any:
-        return self.app.router
 
     def part[R](self, part: Part[R]) -> R:
         """The per-container runtime of one of the app's parts (e.g. `pipeline.part(cards).gateway`)."""
@@ -269,14 +265,14 @@ class Pipeline[S: Session]:
         """The response: the client's own attributes (kept, untrusted), what the bot sets, the
         capture settings of the slot it elicits, then its signed state (which wins a name)."""
         event = turn.event
-        owned = {*wire_fields(self.app.session_model), SIGNATURE_KEY}
+        mine = owned(self.app.session_model)
         attributes = passthrough(
             event.sessionState.sessionAttributes,
-            owned=owned,
+            owned=mine,
             policy=self.app.client_attributes,
             session_id=event.sessionId,
         )
-        attributes.update({k: v for k, v in turn.attributes.items() if k not in owned})
+        attributes.update({k: v for k, v in turn.attributes.items() if k not in mine})
         if reply.action == "ElicitSlot" and reply.intent_name and reply.slot_to_elicit:
             attributes.update(self.app.elicitation_attributes(reply.intent_name, reply.slot_to_elicit))
         attributes.update(sign(self.services.keys, event.sessionId, state, binding))

@@ -31,6 +31,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.redact import luhn_ok
 from bot.validation.spoken import DIGIT_WORDS, TEEN_WORDS, TENS_WORDS
 
 CARD_MASK = "••••"
@@ -189,13 +190,8 @@ class _Span:
 
 
 def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0 and digits.strip("0") != ""
+    """The project's Luhn check (`bot.redact.luhn_ok`); all zeros is no card."""
+    return digits.strip("0") != "" and luhn_ok(digits)
 
 
 def _pan_window(run: list[_Token]) -> tuple[int, int] | None:
@@ -372,11 +368,9 @@ def _remember(text: str) -> str:
     return text
 
 
-def redact_answer(text: str, role: str) -> str:
-    """The whole answer to a prompt for a sensitive slot: the card number keeps at most the last
-    four digits of a Luhn-valid number; anything else is a chunk or a code: "•••"."""
-    if role == SECURITY_CODE:
-        return CODE_MASK
+def _card_mask(text: str) -> str | None:
+    """ "•••• 1234" for the first Luhn-valid card number in `text` (any script, grouping or
+    spoken form), or None if it holds none."""
     normalized, _ = _normalize(text[:MAX_TEXT])
     tokens = _tokens(normalized)
     for run in _runs(normalized, tokens):
@@ -387,7 +381,20 @@ def redact_answer(text: str, role: str) -> str:
     for token in tokens:
         if len(token.digits) > 19 and (masked := _inner_pan_mask(token.digits)) != CARD_MASK:
             return masked
-    return CODE_MASK
+    return None
+
+
+def has_card_number(text: str) -> bool:
+    """Whether `text` holds a Luhn-valid card number, in any of the forms `redact_stored` finds."""
+    return _card_mask(text) is not None
+
+
+def redact_answer(text: str, role: str) -> str:
+    """The whole answer to a prompt for a sensitive slot: the card number keeps at most the last
+    four digits of a Luhn-valid number; anything else is a chunk or a code: "•••"."""
+    if role == SECURITY_CODE:
+        return CODE_MASK
+    return _card_mask(text) or CODE_MASK
 
 
 def redact_utterance(

@@ -79,6 +79,18 @@ def test_card_data_in_a_client_attribute_is_dropped_and_logged(
     assert "card_data_in_client_attributes" in security_events(log_lines)
 
 
+def test_a_card_number_in_any_form_is_dropped_but_other_numbers_pass() -> None:
+    sent = {
+        "fullwidth": "４２４２ ４２４２ ４２４２ ４２４２",
+        "spaced": "4000  0566  5566  5556",
+        "spoken": "four two four two four two four two four two four two four two four two",
+        "CustomerEndpointAddress": "+4930123456789",  # a phone number: long, but no card
+        "contactId": "8f1e2a3b-0c4d-4e5f-9a6b-7c8d9e0f1a2b",
+    }
+    kept = passthrough(sent, owned=frozenset(), policy=ClientAttributes(), session_id="s-1")
+    assert kept == {"CustomerEndpointAddress": "+4930123456789", "contactId": sent["contactId"]}
+
+
 def test_the_policy_and_the_size_bound() -> None:
     sent = {"x-amz-lex:a": "1", "contactId": "c", "big": "x" * 10_000, "first_name": "Mallory", "": "e"}
     owned = {"first_name", "sig"}
