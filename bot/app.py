@@ -28,6 +28,7 @@ from bot.router import Router
 from bot.texts import Texts
 
 if TYPE_CHECKING:
+    from bot.catalog import Catalog
     from bot.config import Settings
     from bot.forms import GiveUp
     from bot.parts import Part
@@ -47,6 +48,7 @@ class App[S: Session]:
         *,
         session: type[S],
         texts: Texts | None = None,
+        messages: Catalog[Any] | None = None,
         parts: Sequence[Part[Any]] = (),
         metrics_namespace: str | None = None,
         goal: Callable[[S], bool] | None = None,
@@ -58,7 +60,11 @@ class App[S: Session]:
         """
         name: the bot's name (metrics namespace by default, the test client's bot name).
         session: the bot's session model (a `bot.session.Session` subclass).
-        texts: what the framework says for this bot (apologies, notices, the hand-off).
+        texts: what the framework says for this bot (apologies, notices, the hand-off), in its
+              default locale's language; other languages get the framework's own (`bot.texts`)
+              unless the catalogue's locale modules say otherwise.
+        messages: the bot's message catalogue (`bot.catalog.Catalog`): one module per locale,
+              chosen from the event's `bot.localeId` every turn.
         parts: opt-in capabilities (`CardCapture`, `UserIdentity`, `RememberedUsers`).
         goal: when it turns true for the session, the conversation reached its goal
               (`SessionTurns`/`SessionSeconds` metrics).
@@ -72,6 +78,9 @@ class App[S: Session]:
         self.name = name
         self.session_model = session
         self.texts = texts or Texts()
+        self._own_texts = texts is not None
+        self.messages = messages
+        self._texts_by_locale: dict[str, Texts] = {}
         self.parts: tuple[Part[Any], ...] = tuple(parts)
         self.metrics_namespace = metrics_namespace or name
         self.goal = goal
@@ -213,6 +222,7 @@ class App[S: Session]:
             keys=keys,
             max_slot_attempts=settings.max_slot_attempts,
             texts=self.texts,
+            texts_for=self.texts_for,
             parts=runtimes,
             sensitive_slots=frozenset(self.sensitive_slots),
             schema=schema,
@@ -233,6 +243,25 @@ class App[S: Session]:
         }
         arguments.update(overrides)
         return Pipeline(self, **arguments)
+
+    @property
+    def default_locale(self) -> str:
+        return self.messages.default if self.messages is not None else "en_US"
+
+    def texts_for(self, locale_id: str) -> Texts:
+        """What the framework says in `locale_id` (cached per locale)."""
+        found = self._texts_by_locale.get(locale_id)
+        if found is None:
+            from bot.language import language_code
+            from bot.texts import framework_texts
+
+            language = language_code(locale_id)
+            own = self._own_texts and language == language_code(self.default_locale)
+            found = self.texts if own else framework_texts(language)
+            if self.messages is not None:
+                found = self.messages.texts(locale_id, found)
+            self._texts_by_locale[locale_id] = found
+        return found
 
     def __repr__(self) -> str:
         return f"App({self.name!r}, intents={sorted(self.intents)})"

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from bot.speech import Phrase, Say
+
 if TYPE_CHECKING:
     from typing import Any
 
@@ -30,11 +32,14 @@ ContentType = Literal["PlainText", "SSML"]
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    content: str
+    """One message. `content` a `bot.speech.Say` is rendered for the turn's channel (text, the
+    voice wording, or SSML); a str is sent as `content_type` says (SSML must be `<speak>...`)."""
+
+    content: str | Say
     content_type: ContentType = "PlainText"
 
 
-type Messages = str | Message | list[str | Message] | None
+type Messages = str | Say | Phrase | Message | list[str | Say | Phrase | Message] | None
 
 
 @dataclass(slots=True)
@@ -55,7 +60,7 @@ def _messages(messages: Messages) -> list[Message]:
     if messages is None:
         return []
     items = messages if isinstance(messages, list) else [messages]
-    return [m if isinstance(m, Message) else Message(m) for m in items]
+    return [m if isinstance(m, Message) else Message(m() if isinstance(m, Phrase) else m) for m in items]
 
 
 def elicit_slot(

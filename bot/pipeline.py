@@ -26,9 +26,10 @@ from bot.attributes import owned, passthrough
 from bot.dialog import Message, Reply
 from bot.events import LexEvent
 from bot.identity import ANONYMOUS, Identity, TokenVerifier
+from bot.language import speaking
 from bot.logs import security_event
 from bot.persist import Remembered, Retention, expiry, owner_after, remembered, save
-from bot.respond import bad_event, render, sign
+from bot.respond import bad_event, raw_locale, render, sign
 from bot.restore import Restored, restore
 from bot.security import sealing
 from bot.security.signing import Binding
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from bot.parts import Part
     from bot.session import Session
     from bot.store.base import SessionStore
+    from bot.texts import Texts
 
 log = logging.getLogger("bot.turn")
 
@@ -86,11 +88,10 @@ class Pipeline[S: Session]:
 
     def _handle(self, raw_event: Any) -> dict[str, Any]:
         started = time.perf_counter()
-        texts = self.services.texts
         try:
             event = LexEvent.model_validate(raw_event)
         except ValidationError as exc:
-            return bad_event(exc, texts.bad_request)
+            return bad_event(exc, self.app.texts_for(raw_locale(raw_event)).bad_request)
         sid = event.sessionId
         identity = self.verifier.identify(event.requestAttributes) if self.verifier else ANONYMOUS
         if identity.status in ("invalid", "expired"):
@@ -106,7 +107,7 @@ class Pipeline[S: Session]:
         self, event: LexEvent, identity: Identity, started: float, *, give_up: bool = False
     ) -> dict[str, Any] | None:
         """One try at the turn: None when another writer got there first (run it again)."""
-        sid, texts, model = event.sessionId, self.services.texts, self.app.session_model
+        sid, model = event.sessionId, self.app.session_model
         now = self.clock()
         restored = self._restore(model, event, identity, now)
         refused = restored.owner is not None and restored.owner != identity.user_id
@@ -116,6 +117,7 @@ class Pipeline[S: Session]:
         session = restored.session
         before = session.model_copy()  # encoded only on the rare paths that answer with it
         turn = self._turn(event, session, now)
+        texts = turn.texts
         unchanged = self._binding(restored, identity.user_id, now, saved=False)
         if not restored.store_ok or give_up:  # without trusted state nothing may be decided or saved
             return self._apology(turn, texts.sorry_later, before, unchanged)
@@ -127,7 +129,7 @@ class Pipeline[S: Session]:
         turn.history = restored.history
         sensitive_values = {k: v for k, v in turn.values.items() if k in self.sensitive and v}
         reply, ok = self._run(turn)
-        notice = self._identity_notice(identity, refused)
+        notice = self._identity_notice(identity, refused, texts)
         if notice:
             reply.messages.insert(0, Message(notice))
         if not ok:  # the handler failed: answer with the last trusted state, persist nothing
@@ -214,7 +216,8 @@ class Pipeline[S: Session]:
         if handler is None:
             handler = self._unrouted(turn)
         try:
-            return handler(turn), True
+            with speaking(turn.locale):  # validators read and answer in the turn's language
+                return handler(turn), True
         except Exception:
             log.exception(
                 "intent handler failed",
@@ -224,7 +227,7 @@ class Pipeline[S: Session]:
                     "source": turn.source.value,
                 },
             )
-            return self._ask_again(turn, self.services.texts.sorry_retry), False
+            return self._ask_again(turn, turn.texts.sorry_retry), False
 
     def _unrouted(self, turn: Turn[S]) -> Callable[[Turn[S]], Reply]:
         """An intent the app has no handler for: logged (and counted), then the fallback answers."""
@@ -240,7 +243,7 @@ class Pipeline[S: Session]:
         fallback = self.app.router.fallback
         if fallback is not None:
             return fallback
-        return lambda t: dialog.elicit_intent(t, self.services.texts.bad_request)
+        return lambda t: dialog.elicit_intent(t, t.texts.bad_request)
 
     def _ask_again(self, turn: Turn[S], text: str) -> Reply:
         """Ask again for what Lex was asking for, keeping the slots; or ask for an intent."""
@@ -283,6 +286,7 @@ class Pipeline[S: Session]:
             keys=self.services.keys,
             sensitive=self.sensitive,
             declared=self._declared,
+            channel=turn.channel,
         )
 
     def _declared(self, intent: str) -> frozenset[str] | None:
@@ -321,8 +325,7 @@ class Pipeline[S: Session]:
 
     # -- observe --------------------------------------------------------------------------------
 
-    def _identity_notice(self, identity: Identity, refused: bool) -> str | None:
-        texts = self.services.texts
+    def _identity_notice(self, identity: Identity, refused: bool, texts: Texts) -> str | None:
         if identity.status == "expired":
             return texts.sign_in_expired
         if identity.status == "invalid":

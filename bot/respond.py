@@ -7,10 +7,12 @@ import logging
 import re
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
-from bot.dialog import Reply
+from bot.dialog import Message, Reply
 from bot.redact import redact
 from bot.security import sealing, signing
+from bot.speech import TEXT, Channel, Say
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -22,6 +24,7 @@ log = logging.getLogger("bot.turn")
 
 _NAME = re.compile(r"(?:[0-9a-zA-Z][_-]?){1,100}")  # Lex's intent and slot name pattern
 _CONTEXT_NAME = re.compile(r"(?:[A-Za-z]_?){1,100}")  # Lex's context name pattern
+_LOCALE_ID = re.compile(r"[a-z]{2}_[A-Z0-9]{2,3}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 INTENT_STATES = frozenset({"Failed", "Fulfilled", "InProgress", "ReadyForFulfillment", "Waiting"})
 CONFIRMATION_STATES = frozenset({"Confirmed", "Denied", "None"})
@@ -42,6 +45,7 @@ def render(
     keys: Keys,
     sensitive: Collection[str],
     declared: Callable[[str], frozenset[str] | None] = lambda intent: None,
+    channel: Channel = TEXT,
 ) -> dict[str, Any]:
     """The Lex response for `reply`, built from the bot's own values: whatever the event held that
     Lex would refuse (a malformed context, a slot name that is not one, an empty value, an invalid
@@ -76,12 +80,40 @@ def render(
         state["activeContexts"] = contexts
     response: dict[str, Any] = {"sessionState": state}
     if reply.messages:
-        response["messages"] = [
-            {"contentType": m.content_type, "content": safe_text(redact(m.content))[:MAX_MESSAGE]}
-            for m in reply.messages
-            if m.content
-        ]
+        rendered = (_message(m, channel) for m in reply.messages)
+        response["messages"] = [{"contentType": kind, "content": text} for kind, text in rendered if text]
     return response
+
+
+def _message(message: Message, channel: Channel) -> tuple[str, str]:
+    """(contentType, content) of one message, for `channel`: the one choke point every outgoing
+    message passes. Plain text is redacted; SSML is sent only when it is well-formed `<speak>`
+    within Lex's length limit and its spoken text needs no redaction, else its plain text is."""
+    content = message.content
+    if isinstance(content, Say):
+        kind, text = content.render(channel)
+        fallback = content.text(voice=True)
+    else:
+        kind, text, fallback = message.content_type, content, content
+    if kind == "SSML":
+        spoken = ssml_text(text)
+        if spoken is not None and redact(spoken) == spoken and len(text) <= MAX_MESSAGE:
+            return "SSML", safe_text(text)
+        if spoken is not None and not isinstance(content, Say):
+            fallback = spoken
+        kind = "PlainText"
+    return "PlainText", safe_text(redact(fallback))[:MAX_MESSAGE]
+
+
+def ssml_text(ssml: str) -> str | None:
+    """The text an SSML document speaks, or None if it is not a well-formed `<speak>` document."""
+    if "<!" in ssml:  # no DOCTYPE, entity declarations or CDATA: Polly takes none
+        return None
+    try:
+        root = ElementTree.fromstring(ssml)  # noqa: S314 - no DTD (refused above), so nothing to expand
+    except ElementTree.ParseError:
+        return None
+    return "".join(root.itertext()) if root.tag == "speak" else None
 
 
 def safe_text(text: str) -> str:
@@ -138,6 +170,13 @@ def _slot(
         "shape": "Scalar",
         "value": {"originalValue": value, "interpretedValue": value, "resolvedValues": [value]},
     }
+
+
+def raw_locale(raw: Any) -> str:
+    """The locale an unreadable event names, if it names a plausible one (for the answer's language)."""
+    bot = raw.get("bot") if isinstance(raw, dict) else None
+    locale = bot.get("localeId") if isinstance(bot, dict) else None
+    return locale if isinstance(locale, str) and _LOCALE_ID.fullmatch(locale) else "en_US"
 
 
 def bad_event(exc: ValidationError, text: str) -> dict[str, Any]:

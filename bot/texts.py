@@ -32,3 +32,28 @@ class Texts:
     )
     sign_in_invalid: str = "I couldn't verify your sign-in, so I'll continue without your saved details."
     foreign_session: str = "This conversation belongs to another account, so I've started a new one."
+
+
+_BY_LANGUAGE: dict[str, Texts] = {
+    "en": Texts(),
+    "es": Texts(
+        sorry_retry="Perdón, algo falló de mi lado. ¿Puede repetirlo?",
+        sorry_later="Perdón, no puedo guardar su progreso en este momento. Inténtelo de nuevo en un momento.",
+        bad_request="Perdón, no pude procesar esa solicitud. ¿Puede repetirlo?",
+        hand_off=(
+            "Lo siento, todavía no pude obtener {what}. Me detengo aquí para no seguir preguntando: "
+            "una persona de nuestro equipo puede ayudarle."
+        ),
+        denied="De acuerdo, cambiemos eso.",
+        sign_in_expired=(
+            "Su sesión expiró, así que no puedo usar sus datos guardados. Inicie sesión de nuevo, por favor."
+        ),
+        sign_in_invalid="No pude verificar su sesión, así que continuaré sin sus datos guardados.",
+        foreign_session="Esta conversación pertenece a otra cuenta, así que empecé una nueva.",
+    ),
+}
+
+
+def framework_texts(language: str) -> Texts:
+    """The framework's own texts in `language` ("en", "es"); English for a language it lacks."""
+    return _BY_LANGUAGE.get(language, _BY_LANGUAGE["en"])

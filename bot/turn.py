@@ -13,10 +13,14 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.events import InputMode, InvocationSource, LexEvent
+from bot.language import Language, for_locale
 from bot.session import Session
+from bot.speech import Channel, channel_of
 from bot.texts import Texts
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.forms import GiveUp
     from bot.parts import Part
     from bot.schema import BotSchema
@@ -33,6 +37,7 @@ class Services:
     keys: Keys
     max_slot_attempts: int = 3
     texts: Texts = field(default_factory=Texts)
+    texts_for: Callable[[str], Texts] | None = None  # the app's texts per locale (App.texts_for)
     parts: dict[Part[Any], Any] = field(default_factory=dict)  # each opt-in part's per-container runtime
     sensitive_slots: frozenset[str] = frozenset()  # sealed between turns, cleared on a hand-off
     schema: BotSchema | None = None  # local use: the template's names, checked on use
@@ -96,7 +101,24 @@ class Turn[S: Session]:
 
     @property
     def texts(self) -> Texts:
-        return self.services.texts
+        """What the framework says, in this turn's locale."""
+        texts_for = self.services.texts_for
+        return self.services.texts if texts_for is None else texts_for(self.locale)
+
+    @property
+    def locale(self) -> str:
+        """The Lex locale of this turn (`bot.localeId`, e.g. "es_US")."""
+        return self.event.bot.localeId
+
+    @property
+    def language(self) -> Language:
+        """This turn's language tables (number words, months, yes/no; `bot.language`)."""
+        return for_locale(self.locale)
+
+    @property
+    def channel(self) -> Channel:
+        """How this turn's reply reaches the user (voice, SSML, keypad; `bot.speech`)."""
+        return channel_of(self.event)
 
     def check_slot(self, slot: str, intent: str | None = None) -> None:
         """Raise `bot.schema.UnknownName` if the bot definition has no such slot (local use only)."""

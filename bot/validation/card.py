@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import luhn
 
+from bot.language import Language, active, for_code
 from bot.validation.result import Invalid, Valid, Validation
 from bot.validation.spoken import spoken_to_digits
 from bot.validation.types import CardBrand, Pan, SecurityCode
@@ -49,16 +50,7 @@ CARD_LENGTHS: dict[CardBrand, tuple[int, ...]] = {
 
 _MIN_PAN, _MAX_PAN = 13, 19
 
-LUHN_FAILURE = "That number doesn't look right — please check it and say it again."
-_EMPTY_NUMBER = "I didn't catch a card number. Please say or key in the digits on the front of your card."
-_NOT_DIGITS = "A card number is only digits — please say or key in just the digits on the front of your card."
-_TOO_LONG_INPUT = (
-    "That's much too long for a card number — please say just the digits on the front of your card."
-)
-_UNKNOWN_BRAND = (
-    "I don't recognize that kind of card. We accept Visa, Mastercard, American Express, "
-    "Discover, JCB, Diners Club and UnionPay — please check the number and say it again."
-)
+LUHN_FAILURE = for_code("en").reason("card.luhn")  # the English reason (tests compare with it)
 
 
 def _is_ascii_digits(text: str) -> bool:
@@ -80,50 +72,48 @@ def detect_brand(digits: str) -> CardBrand | None:
     return None
 
 
-def _lengths_phrase(lengths: tuple[int, ...]) -> str:
+def _lengths_phrase(lengths: tuple[int, ...], words: Language) -> str:
     if len(lengths) == 1:
         return str(lengths[0])
     if list(lengths) == list(range(lengths[0], lengths[-1] + 1)):
-        return f"{lengths[0]} to {lengths[-1]}"
-    return ", ".join(str(n) for n in lengths[:-1]) + f" or {lengths[-1]}"
+        return words.phrase("range", low=lengths[0], high=lengths[-1])
+    return words.phrase("alternatives", most=", ".join(str(n) for n in lengths[:-1]), last=lengths[-1])
 
 
-def _card_name(brand: CardBrand) -> str:
-    # "a Visa card number", "a Mastercard number", "an American Express card number"
-    noun = "number" if brand is CardBrand.MASTERCARD else "card number"
-    article = "an" if brand is CardBrand.AMEX else "a"  # "a UnionPay", "an American Express"
-    return f"{article} {brand.display} {noun}"
+def _wrong_length(count: int, brand: CardBrand, words: Language) -> str:
+    heard = words.phrase("digits_one") if count == 1 else words.phrase("digits_many", count=count)
+    card = words.brand_names.get(brand.value) or for_code("en").brand_names[brand.value]
+    return words.reason(
+        "card.wrong_length", heard=heard, card=card, lengths=_lengths_phrase(CARD_LENGTHS[brand], words)
+    )
 
 
-def _wrong_length(count: int, brand: CardBrand) -> str:
-    heard = "1 digit" if count == 1 else f"{count} digits"
-    return f"I heard {heard}; {_card_name(brand)} has {_lengths_phrase(CARD_LENGTHS[brand])}."
-
-
-def validate_card_number(raw: str) -> Validation[Pan]:
+def validate_card_number(raw: str, language: Language | None = None) -> Validation[Pan]:
     """Validate a card number given as digits, spoken digit words or DTMF keys.
 
     Checks, in order: something was said, only digits, not all zeros, a known brand, a
-    length valid for that brand, the Luhn checksum.
+    length valid for that brand, the Luhn checksum. Digit words and reasons are `language`'s
+    (default: the turn's).
     """
+    words = language or active()
     if len(raw) > MAX_INPUT_CHARS:
-        return Invalid(_TOO_LONG_INPUT)
-    digits = spoken_to_digits(raw)
+        return Invalid(words.reason("card.too_long"))
+    digits = spoken_to_digits(raw, words)
     if digits is None:
-        return Invalid(_NOT_DIGITS)
+        return Invalid(words.reason("card.not_digits"))
     if not digits:
-        return Invalid(_EMPTY_NUMBER)
+        return Invalid(words.reason("card.empty"))
     if not _is_ascii_digits(digits):  # spoken_to_digits guarantees this; never trust luhn with less
-        return Invalid(_NOT_DIGITS)
+        return Invalid(words.reason("card.not_digits"))
     if digits.count("0") == len(digits):
-        return Invalid(LUHN_FAILURE)
+        return Invalid(words.reason("card.luhn"))
     brand = detect_brand(digits)
     if brand is None:
-        return Invalid(_UNKNOWN_BRAND)
+        return Invalid(words.reason("card.unknown_brand"))
     if len(digits) not in CARD_LENGTHS[brand]:
-        return Invalid(_wrong_length(len(digits), brand))
+        return Invalid(_wrong_length(len(digits), brand, words))
     if not _luhn_ok(digits):
-        return Invalid(LUHN_FAILURE)
+        return Invalid(words.reason("card.luhn"))
     return Valid(Pan(digits, brand))
 
 
@@ -136,35 +126,29 @@ def _luhn_ok(digits: str) -> bool:
 
 
 _SECURITY_CODE_LENGTHS: dict[CardBrand | None, tuple[int, ...]] = {CardBrand.AMEX: (4,), None: (3, 4)}
-_SECURITY_CODE_WORDS: dict[CardBrand | None, str] = {
-    CardBrand.AMEX: "the four digits printed on the front of your card",
-    None: "the three digits on the back of your card, or four on the front of an American Express card",
-}
-_SECURITY_CODE_DEFAULT = "the three digits on the back of your card"
-_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_SECURITY_CODE_HELP: dict[CardBrand | None, str] = {CardBrand.AMEX: "code.help_amex", None: "code.help_any"}
 
 
-def _security_code_help(brand: CardBrand | None) -> str:
-    return _SECURITY_CODE_WORDS.get(brand, _SECURITY_CODE_DEFAULT)
-
-
-def validate_security_code(raw: str, brand: CardBrand | None) -> Validation[SecurityCode]:
+def validate_security_code(
+    raw: str, brand: CardBrand | None, language: Language | None = None
+) -> Validation[SecurityCode]:
     """Validate a security code: 3 digits, 4 for American Express, 3 or 4 if `brand` is None.
 
     Reasons contain no digits at all (counts are spelled out), so they cannot echo the code.
     """
-    expected = _security_code_help(brand)
+    words = language or active()
+    expected = words.reason(_SECURITY_CODE_HELP.get(brand, "code.help"))
     if len(raw) > MAX_INPUT_CHARS:
-        return Invalid(f"That's much too long for a security code — please say {expected}.")
-    digits = spoken_to_digits(raw)
-    if digits is None:
-        return Invalid(f"A security code is only digits — please say {expected}.")
+        return Invalid(words.reason("code.too_long", expected=expected))
+    digits = spoken_to_digits(raw, words)
+    if digits is None or (digits and not _is_ascii_digits(digits)):  # the latter: guaranteed, checked anyway
+        return Invalid(words.reason("code.not_digits", expected=expected))
     if not digits:
-        return Invalid(f"I didn't catch the security code — please say {expected}.")
-    if not _is_ascii_digits(digits):  # guaranteed by spoken_to_digits; checked anyway
-        return Invalid(f"A security code is only digits — please say {expected}.")
+        return Invalid(words.reason("code.empty", expected=expected))
     if len(digits) not in _SECURITY_CODE_LENGTHS.get(brand, (3,)):
-        count = _NUMBER_WORDS[len(digits)] if len(digits) < len(_NUMBER_WORDS) else "too many"
-        heard = "one digit" if len(digits) == 1 else f"{count} digits"
-        return Invalid(f"I heard {heard}; the security code is {expected}.")
+        counts = words.phrase("count_words").split()
+        count = counts[len(digits)] if len(digits) < len(counts) else words.phrase("too_many")
+        one = len(digits) == 1
+        heard = words.phrase("code_heard_one") if one else words.phrase("code_heard_many", count=count)
+        return Invalid(words.reason("code.wrong_length", heard=heard, expected=expected))
     return Valid(SecurityCode(digits))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from bot.language import Language, active
 from bot.validation.result import Invalid, Valid, Validation
 
 MAX_INPUT_CHARS = 1000
@@ -14,14 +15,6 @@ MAX_INPUT_CHARS = 1000
 _ADDRESS = re.compile(r"(?<![0-9a-zA-Z])0[xX]([0-9a-fA-F]{40})(?![0-9a-zA-Z])")
 _HEX_RUN = re.compile(r"(?<![0-9a-zA-Z])0[xX]([0-9a-fA-F]*)")
 _BODY = re.compile(r"(?:0[xX])?([0-9a-fA-F]{40})")
-
-_EXPECTED = "0x followed by 40 letters a to f and digits"
-_NONE_FOUND = f"I couldn't find a wallet address in that. An address is {_EXPECTED}."
-_SEVERAL = "I found more than one wallet address — please give me just the one to use."
-_BAD_CHECKSUM = (
-    "That address's capital letters don't match its checksum, so it probably has a typo. "
-    "Please copy it again from your wallet."
-)
 
 
 def to_checksum_address(addr40hex: str) -> str:
@@ -48,27 +41,27 @@ def mask_wallet(addr: str) -> str:
     return f"0x{body[:4]}…{body[-4:]}" if len(body) >= 8 else "0x…"
 
 
-def validate_wallet_address(raw: str) -> Validation[str]:
+def validate_wallet_address(raw: str, language: Language | None = None) -> Validation[str]:
     """Find one EVM address (0x + 40 hex digits) in `raw`, possibly inside other text.
 
     All-lowercase and all-uppercase addresses carry no checksum and are accepted; a
     mixed-case one must match its EIP-55 checksum. The value is the EIP-55 checksum form.
+    Reasons are in `language` (default: the turn's).
     """
+    words = language or active()
     if len(raw) > MAX_INPUT_CHARS:
-        return Invalid(f"That's too long. Please give me just the wallet address: {_EXPECTED}.")
+        return Invalid(words.reason("wallet.too_long"))
     bodies = _ADDRESS.findall(raw)
     if not bodies:
         runs = [run for run in _HEX_RUN.findall(raw) if run]
         if len(runs) == 1 and len(runs[0]) != 40:
             count = len(runs[0])
-            return Invalid(
-                f"A wallet address is {_EXPECTED}; that one has {count}. Please check it and try again."
-            )
-        return Invalid(_NONE_FOUND)
+            return Invalid(words.reason("wallet.wrong_length", count=count))
+        return Invalid(words.reason("wallet.none"))
     if len({body.lower() for body in bodies}) > 1:
-        return Invalid(_SEVERAL)
+        return Invalid(words.reason("wallet.several"))
     checksummed = [to_checksum_address(body) for body in bodies]
     for body, good in zip(bodies, checksummed, strict=True):
         if body not in (body.lower(), body.upper()) and body != good[2:]:
-            return Invalid(_BAD_CHECKSUM)
+            return Invalid(words.reason("wallet.checksum"))
     return Valid(checksummed[0])
