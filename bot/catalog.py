@@ -33,11 +33,17 @@ import re
 import typing
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.language import language_code
 from bot.speech import Phrase
 from bot.texts import Texts, framework_texts
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bot.forms import FormContext
+    from bot.turn import Turn
 
 _LOCALE = re.compile(r"[a-z]{2}_[A-Z0-9]{2,3}")
 
@@ -55,6 +61,15 @@ class Catalog[M]:
         self._texts: dict[str, Texts] = {}
 
     # -- what a turn reads ----------------------------------------------------------------------
+
+    def __call__(self, turn: Turn[Any]) -> M:
+        """The messages in `turn`'s locale: `say(turn).ask_card_number`."""
+        return self.get(turn.locale)
+
+    def prompt(self, pick: Callable[[M], Phrase]) -> Callable[[FormContext[Any]], Phrase]:
+        """A form prompt from this catalogue, in the turn's locale, formatted with the session's
+        fields: `Ask("CardNumber", ..., CATALOG.prompt(lambda m: m.ask_card_number))`."""
+        return lambda form: pick(self.get(form.turn.locale))
 
     def get(self, locale_id: str) -> M:
         """The messages for `locale_id` (cached; built from its module over the default's)."""

@@ -19,8 +19,9 @@ On every code-hook call the form:
    (Lex's own maxRetries does not count code-hook rejections) the form gives up politely
    instead of looping (the app's or the form's `give_up` policy; by default the intent closes as
    Failed with `Texts.hand_off`, sensitive slots cleared);
-3. asks for the first slot still missing, with its prompt (a string formatted with the
-   session's fields, or a function of the `FormContext`);
+3. asks for the first slot still missing, with its prompt (a string or `bot.speech.Phrase`
+   formatted with the session's fields, or a function of the `FormContext` — e.g. a catalogue's
+   `CATALOG.prompt(lambda m: m.ask_card_number)`, in the turn's locale);
 4. when nothing is missing: with a `confirm` hook, reads the values back and asks yes/no (Lex
    ConfirmIntent); "yes" submits exactly what was read back (a changed value, or a "yes" nobody
    was asked for, is read back again), "no" goes to `denied` (default: start the form again);
@@ -45,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import dialog, metrics
 from bot.handlers import Intent
+from bot.speech import Phrase, Say, join
 from bot.validation.result import Invalid, Valid, Validation
 
 if TYPE_CHECKING:
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from bot.session import Session
     from bot.turn import Turn
 
-type Prompt = str | Callable[[FormContext[Any]], Messages]
+type Prompt = str | Phrase | Callable[[FormContext[Any]], Messages]
 type GiveUp[S: Session] = Callable[[Turn[S], str, str], Reply]  # (turn, slot, what) -> Reply
 
 
@@ -229,7 +231,7 @@ class Form[S: Session](Intent[S]):
         return reply
 
     def elicit(
-        self, turn: Turn[S], ask: Ask[Any] | str, *, lead: str = "", form: FormContext[S] | None = None
+        self, turn: Turn[S], ask: Ask[Any] | str, *, lead: str | Say = "", form: FormContext[S] | None = None
     ) -> Reply:
         """Ask for a slot of this form with its prompt (from any intent: switches to this one)."""
         chosen = self.ask(ask) if isinstance(ask, str) else ask
@@ -244,7 +246,7 @@ class Form[S: Session](Intent[S]):
             messages = _prefixed(lead, messages)
         return dialog.elicit_slot(turn, chosen.slot, messages, intent=self.name, style=chosen.style)
 
-    def retry(self, turn: Turn[S], ask: Ask[Any], reason: str) -> Reply:
+    def retry(self, turn: Turn[S], ask: Ask[Any], reason: str | Say | Phrase) -> Reply:
         if record_failure(turn, ask.slot):
             if self._give_up is not None:
                 return self._give_up(turn, ask.slot, ask.what)
@@ -278,7 +280,7 @@ class Form[S: Session](Intent[S]):
         turn.session.confirming = digest  # read back (again: a value changed, or a claim unasked)
         return dialog.confirm_intent(turn, self.name, self._confirm(turn, form.values))
 
-    def start_again(self, turn: Turn[S], lead: str | None = None) -> Reply:
+    def start_again(self, turn: Turn[S], lead: str | Say | None = None) -> Reply:
         """Forget this form's values (Lex's slots and the session fields) and ask the first slot."""
         for ask in self.asks:
             turn.set_slot(ask.slot, None, intent=self.name)
@@ -316,19 +318,27 @@ class _Fields(dict[str, Any]):
 
 
 def _render(prompt: Prompt, form: FormContext[Any]) -> Messages:
+    """A prompt as messages: a template (str or `Phrase`) formatted with the session's fields."""
+    if isinstance(prompt, Phrase):
+        return prompt(**_fields(form, prompt.placeholders()))
     if callable(prompt):
-        return prompt(form)
+        made = prompt(form)
+        return made(**_fields(form, made.placeholders())) if isinstance(made, Phrase) else made
     if "{" not in prompt:
         return prompt
-    fields = _Fields({name: getattr(form.session, name) for name in type(form.session).model_fields})
-    return prompt.format_map(fields)
+    return prompt.format_map(_Fields(_fields(form, None)))
 
 
-def _prefixed(lead: str, messages: Messages) -> Messages:
-    if isinstance(messages, str):
-        return f"{lead} {messages}"
-    if isinstance(messages, list) and messages and isinstance(messages[0], str):
-        return [f"{lead} {messages[0]}", *messages[1:]]
+def _fields(form: FormContext[Any], names: frozenset[str] | None) -> dict[str, Any]:
+    known = type(form.session).model_fields
+    return {name: getattr(form.session, name) if name in known else "" for name in (names or known)}
+
+
+def _prefixed(lead: str | Say, messages: Messages) -> Messages:
+    if isinstance(messages, (str, Say, Phrase)):
+        return join(lead, messages)
+    if isinstance(messages, list) and messages and isinstance(messages[0], (str, Say, Phrase)):
+        return [join(lead, messages[0]), *messages[1:]]
     return [lead, *(messages if isinstance(messages, list) else [messages] if messages else [])]
 
 
@@ -355,7 +365,12 @@ def clear_failures(turn: Turn[Any], *slots: str) -> None:
 
 
 def retry(
-    turn: Turn[Any], slot: str, reason: str, *, what: str | None = None, intent: str | None = None
+    turn: Turn[Any],
+    slot: str,
+    reason: str | Say | Phrase,
+    *,
+    what: str | None = None,
+    intent: str | None = None,
 ) -> Reply:
     """Re-ask `slot` with the validator's reason; after the last attempt, give up politely."""
     if record_failure(turn, slot):

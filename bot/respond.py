@@ -25,6 +25,7 @@ log = logging.getLogger("bot.turn")
 _NAME = re.compile(r"(?:[0-9a-zA-Z][_-]?){1,100}")  # Lex's intent and slot name pattern
 _CONTEXT_NAME = re.compile(r"(?:[A-Za-z]_?){1,100}")  # Lex's context name pattern
 _LOCALE_ID = re.compile(r"[a-z]{2}_[A-Z0-9]{2,3}")
+_TAG = re.compile(r"<[^>]*>")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 INTENT_STATES = frozenset({"Failed", "Fulfilled", "InProgress", "ReadyForFulfillment", "Waiting"})
 CONFIRMATION_STATES = frozenset({"Confirmed", "Denied", "None"})
@@ -90,19 +91,16 @@ def _message(message: Message, channel: Channel) -> tuple[str, str]:
     message passes. Plain text is redacted; SSML is sent only when it is well-formed `<speak>`
     within Lex's length limit and its spoken text needs no redaction, else its plain text is."""
     content = message.content
-    if isinstance(content, Say):
-        kind, text = content.render(channel)
-        fallback = content.text(voice=True)
-    else:
-        kind, text, fallback = message.content_type, content, content
+    kind, text = content.render(channel) if isinstance(content, Say) else (message.content_type, content)
     if kind == "SSML":
         spoken = ssml_text(text)
         if spoken is not None and redact(spoken) == spoken and len(text) <= MAX_MESSAGE:
             return "SSML", safe_text(text)
-        if spoken is not None and not isinstance(content, Say):
-            fallback = spoken
-        kind = "PlainText"
-    return "PlainText", safe_text(redact(fallback))[:MAX_MESSAGE]
+        if isinstance(content, Say):
+            text = content.text(voice=True)
+        else:  # a hand-written SSML string: what it would say
+            text = spoken if spoken is not None else _TAG.sub("", text)
+    return "PlainText", safe_text(redact(text))[:MAX_MESSAGE]
 
 
 def ssml_text(ssml: str) -> str | None:

@@ -183,6 +183,17 @@ class Phrase:
         return self().text()
 
 
+def join(*pieces: str | Say | Phrase | Spoken, sep: str = " ") -> str | Say:
+    """`pieces` joined by `sep`, empty ones left out: a str when every piece is one, else a `Say`."""
+    kept = [p for p in pieces if not isinstance(p, str) or p]
+    if all(isinstance(p, str) for p in kept):
+        return sep.join(p for p in kept if isinstance(p, str))
+    out = Say(())
+    for i, piece in enumerate(kept):
+        out = out + (piece if i == 0 else sep + Say.of(piece))
+    return out
+
+
 def placeholders(template: str) -> frozenset[str]:
     return frozenset(field for _, field, _, _ in _FORMATTER.parse(template) if field and field != "pause")
 

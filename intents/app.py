@@ -9,13 +9,13 @@ from bot.app import App
 from bot.identity import UserIdentity
 from bot.profiles import RememberedUsers
 from intents import flow
-from intents.messages import TEXTS
+from intents.messages import CATALOG
 from intents.session import PaymentSession, Status
 
 app = App(
     "PaymentBot",
     session=PaymentSession,
-    texts=TEXTS,
+    messages=CATALOG,  # what it says, per locale (intents/messages/<locale>.py)
     parts=[flow.CARDS, UserIdentity(), RememberedUsers()],
     metrics_namespace="LexPaymentBot",
     goal=lambda session: session.status is Status.COMPLETED,

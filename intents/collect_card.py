@@ -20,12 +20,13 @@ from bot import dialog
 from bot.dialog import Reply
 from bot.forms import Ask, Form, FormContext, FormValues, retry
 from bot.payments import CardRejected, GatewayMisconfigured, GatewayUnavailable
+from bot.speech import Phrase, digits
 from bot.validation import CardBrand, Expiry, Pan, SecurityCode, Validation
 from bot.validation.card import validate_card_number, validate_security_code
 from bot.validation.expiry import validate_expiration_date
 from intents import flow
-from intents import messages as say
 from intents.flow import CARDS, PaymentTurn
+from intents.messages import CATALOG, say
 from intents.session import PaymentSession, Step
 
 log = logging.getLogger("bot.intents.collect_card")
@@ -40,15 +41,26 @@ def _code(raw: str, form: FormContext[PaymentSession]) -> Validation[SecurityCod
     return validate_security_code(raw, pan.brand if pan else None)
 
 
-def _ask_code(form: FormContext[PaymentSession]) -> str:
+def _ask_code(form: FormContext[PaymentSession]) -> Phrase:
     pan = form.values.get(CARD_NUMBER)
-    return say.ASK_SECURITY_CODE_AMEX if pan and pan.brand is CardBrand.AMEX else say.ASK_SECURITY_CODE
+    m = say(form.turn)
+    return m.ask_security_code_amex if pan and pan.brand is CardBrand.AMEX else m.ask_security_code
 
 
 CARD_NUMBER = Ask(
-    CARDS.number, validate_card_number, say.ASK_CARD_NUMBER, what="card details", shown=Pan.reveal
+    CARDS.number,
+    validate_card_number,
+    CATALOG.prompt(lambda m: m.ask_card_number),
+    what="card details",
+    shown=Pan.reveal,
 )
-EXPIRY = Ask(CARDS.expiry, validate_with=_expiry, prompt=say.ASK_EXPIRY, shown=Expiry.iso, what="expiry date")
+EXPIRY = Ask(
+    CARDS.expiry,
+    validate_with=_expiry,
+    prompt=CATALOG.prompt(lambda m: m.ask_expiry),
+    shown=Expiry.iso,
+    what="expiry date",
+)
 SECURITY_CODE = Ask(CARDS.code, validate_with=_code, prompt=_ask_code, transient=True)
 
 form = Form[PaymentSession]("CollectCard", CARD_NUMBER, EXPIRY, SECURITY_CODE)
@@ -72,15 +84,15 @@ def tokenize(turn: PaymentTurn, values: FormValues) -> Reply:
         ask = form.ask(CARDS.slot_for(rejected.problem) or CARDS.number)  # declined: the whole card again
         for card_slot in (ask.slot,) if rejected.problem.field else flow.CARD_SLOTS:
             turn.set_slot(card_slot, None)
-        return retry(turn, ask.slot, say.CARD_PROBLEMS[rejected.problem.value], what=ask.what)
+        return retry(turn, ask.slot, say(turn).card_problems[rejected.problem.value], what=ask.what)
     except GatewayUnavailable:
         log.warning("payment gateway unavailable during tokenization", extra={"session_id": turn.session_id})
-        return dialog.elicit_slot(turn, CARDS.code, say.GATEWAY_BUSY_TOKENIZE)
+        return dialog.elicit_slot(turn, CARDS.code, say(turn).gateway_busy_tokenize)
     except GatewayMisconfigured:
         log.exception("payment gateway misconfigured", extra={"session_id": turn.session_id})
         for card_slot in flow.CARD_SLOTS:
             turn.set_slot(card_slot, None)
-        return dialog.close(turn, say.GATEWAY_DOWN, fulfilled=False)
+        return dialog.close(turn, say(turn).gateway_down, fulfilled=False)
 
     s.payment_method_id = token.payment_method_id
     s.card_brand = token.brand
@@ -90,5 +102,7 @@ def tokenize(turn: PaymentTurn, values: FormValues) -> Reply:
     for card_slot in flow.CARD_SLOTS:  # the response that leaves CollectCard carries no card data
         turn.set_slot(card_slot, None)
     log.info("card tokenized", extra={"session_id": turn.session_id, "brand": token.brand.value})
-    intro = "" if s.cardholder_name else f"Got it — {token.brand.display} ending {token.last4}."
+    intro = (
+        "" if s.cardholder_name else say(turn).got_card(brand=token.brand.display, last4=digits(token.last4))
+    )
     return flow.next_step(turn, intro=intro)

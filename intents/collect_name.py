@@ -11,12 +11,14 @@ from bot.dialog import Reply
 from bot.forms import Ask, Form, FormValues
 from bot.validation.names import validate_first_name, validate_last_name
 from intents import flow
-from intents import messages as say
 from intents.flow import PaymentTurn
+from intents.messages import CATALOG, say
 from intents.session import PaymentSession, Step
 
-FIRST_NAME = Ask("FirstName", validate_first_name, say.ASK_FIRST_NAME, into="first_name")
-LAST_NAME = Ask("LastName", validate_last_name, say.ASK_LAST_NAME, into="last_name")
+FIRST_NAME = Ask(
+    "FirstName", validate_first_name, CATALOG.prompt(lambda m: m.sure_first_name), into="first_name"
+)
+LAST_NAME = Ask("LastName", validate_last_name, CATALOG.prompt(lambda m: m.ask_last_name), into="last_name")
 
 form = Form[PaymentSession]("CollectName", FIRST_NAME, LAST_NAME)
 
@@ -29,4 +31,4 @@ def begin(turn: PaymentTurn) -> None:
 
 @form.submit
 def named(turn: PaymentTurn, values: FormValues) -> Reply:
-    return flow.next_step(turn, intro=f"Thanks {turn.session.first_name}.")
+    return flow.next_step(turn, intro=say(turn).thanks(first_name=turn.session.first_name))

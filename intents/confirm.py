@@ -17,10 +17,11 @@ from bot import dialog
 from bot.dialog import Reply
 from bot.handlers import Intent
 from bot.payments import CardRejected, GatewayMisconfigured, GatewayUnavailable
+from bot.speech import digits
 from bot.validation import CardBrand
 from intents import flow
-from intents import messages as say
 from intents.flow import CARDS, PaymentTurn
+from intents.messages import say
 from intents.session import PaymentSession, Status, Step
 
 log = logging.getLogger("bot.intents.confirm")
@@ -33,7 +34,7 @@ intent = Intent[PaymentSession]("Confirm", slots=())
 def read_back(turn: PaymentTurn) -> Reply:
     s = turn.session
     if s.status is Status.COMPLETED:
-        return dialog.close(turn, say.ALREADY_SAVED)
+        return dialog.close(turn, say(turn).already_saved)
     if not (s.has_card and s.cardholder_name):
         flow.begin(turn)
         return flow.next_step(turn)
@@ -43,7 +44,7 @@ def read_back(turn: PaymentTurn) -> Reply:
         s.status = Status.COLLECTING
         s.step = Step.CARD
         return dialog.elicit_slot(
-            turn, "CardNumber", f"{say.DENIED} {say.ASK_CARD_NUMBER}", intent="CollectCard"
+            turn, "CardNumber", say(turn).denied + " " + say(turn).ask_card_number, intent="CollectCard"
         )
     if answer == "Confirmed" and s.status is Status.AWAITING_CONFIRMATION:
         return dialog.delegate(turn)
@@ -54,7 +55,7 @@ def read_back(turn: PaymentTurn) -> Reply:
 def commit(turn: PaymentTurn) -> Reply:
     s = turn.session
     if s.status is Status.COMPLETED:
-        return dialog.close(turn, say.ALREADY_SAVED)
+        return dialog.close(turn, say(turn).already_saved)
     if not (
         turn.confirmation_state == "Confirmed" and s.status is Status.AWAITING_CONFIRMATION and s.has_card
     ):
@@ -69,16 +70,16 @@ def commit(turn: PaymentTurn) -> Reply:
         s.step = Step.CARD
         s.status = Status.COLLECTING
         return dialog.elicit_slot(
-            turn, "CardNumber", say.CARD_PROBLEMS[rejected.problem.value], intent="CollectCard"
+            turn, "CardNumber", say(turn).card_problems[rejected.problem.value], intent="CollectCard"
         )
     except GatewayUnavailable:
         log.warning("payment gateway unavailable during commit", extra={"session_id": turn.session_id})
-        return dialog.confirm_intent(turn, "Confirm", say.GATEWAY_BUSY_COMMIT)
+        return dialog.confirm_intent(turn, "Confirm", say(turn).gateway_busy_commit)
     except GatewayMisconfigured:
         log.exception("payment gateway misconfigured", extra={"session_id": turn.session_id})
-        return dialog.close(turn, say.GATEWAY_DOWN, fulfilled=False)
+        return dialog.close(turn, say(turn).gateway_down, fulfilled=False)
 
-    message = say.SAVED.format(brand=CardBrand(s.card_brand).display, last4=s.card_last4)
+    message = say(turn).saved(brand=CardBrand(s.card_brand).display, last4=digits(s.card_last4 or ""))
     log.info("card committed", extra={"session_id": turn.session_id})
     if turn.remembered is not None and turn.remembered.get(REMEMBER_NAME) == "yes":
         turn.remembered["cardholder_name"] = s.cardholder_name  # the user allowed it (a preference)

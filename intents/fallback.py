@@ -7,8 +7,8 @@ from bot import dialog
 from bot.dialog import Reply
 from bot.handlers import Intent
 from intents import flow
-from intents import messages as say
 from intents.flow import PaymentTurn
+from intents.messages import say
 from intents.session import PaymentSession
 
 intent = Intent[PaymentSession]("FallbackIntent", slots=())
@@ -17,5 +17,5 @@ intent = Intent[PaymentSession]("FallbackIntent", slots=())
 @intent.dialog
 def redirect(turn: PaymentTurn) -> Reply:
     if flow.in_progress(turn):
-        return flow.next_step(turn, intro=say.DIDNT_CATCH)
-    return dialog.elicit_intent(turn, say.HELP)
+        return flow.next_step(turn, intro=say(turn).didnt_catch())
+    return dialog.elicit_intent(turn, say(turn).help)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from bot import dialog
 from bot.dialog import Reply
 from bot.payments import CardCapture
+from bot.speech import Say, digits, join, month_year
 from bot.turn import Turn
 from bot.validation.types import CardBrand
-from intents import messages as say
+from intents.messages import say
 from intents.session import PaymentSession, Status, Step
 
 type PaymentTurn = Turn[PaymentSession]
@@ -33,50 +34,46 @@ def begin(turn: PaymentTurn) -> None:
         turn.session.start_over()
 
 
-def next_step(turn: PaymentTurn, intro: str = "") -> Reply:
+def next_step(turn: PaymentTurn, intro: str | Say = "") -> Reply:
     """Ask for the first missing piece, or read the card back for confirmation."""
-    s = turn.session
+    s, m = turn.session, say(turn)
     s.status = Status.COLLECTING
-    lead = f"{intro} " if intro else ""
     if not s.first_name:
         s.step = Step.NAME
-        return dialog.elicit_slot(
-            turn, "FirstName", lead + say.ASK_FIRST_NAME.removeprefix("Sure. "), intent="CollectName"
-        )
+        return dialog.elicit_slot(turn, "FirstName", join(intro, m.ask_first_name), intent="CollectName")
     if not s.last_name:
         s.step = Step.NAME
         turn.set_slot("FirstName", s.first_name, intent="CollectName")
-        return dialog.elicit_slot(
-            turn, "LastName", lead + say.ASK_LAST_NAME.format(first_name=s.first_name), intent="CollectName"
-        )
+        asked = m.ask_last_name(first_name=s.first_name)
+        return dialog.elicit_slot(turn, "LastName", join(intro, asked), intent="CollectName")
     if not s.has_card:
         s.step = Step.CARD
-        return dialog.elicit_slot(turn, "CardNumber", lead + say.ASK_CARD_NUMBER, intent="CollectCard")
+        return dialog.elicit_slot(turn, "CardNumber", join(intro, m.ask_card_number), intent="CollectCard")
     s.step = Step.CONFIRM
     s.status = Status.AWAITING_CONFIRMATION
-    return dialog.confirm_intent(turn, "Confirm", lead + summary(turn))
+    return dialog.confirm_intent(turn, "Confirm", join(intro, summary(turn)))
 
 
-def summary(turn: PaymentTurn) -> str:
+def summary(turn: PaymentTurn) -> Say:
     s = turn.session
     assert s.card_brand
     assert s.card_exp_month
     assert s.card_exp_year
-    return say.SUMMARY.format(
+    return say(turn).summary(
         brand=CardBrand(s.card_brand).display,
-        last4=s.card_last4,
-        expiry=f"{s.card_exp_month:02d}/{s.card_exp_year % 100:02d}",
+        last4=digits(s.card_last4 or ""),
+        expiry=month_year(s.card_exp_month, s.card_exp_year),
         name=s.cardholder_name,
     )
 
 
 def hand_off(turn: PaymentTurn, slot: str, what: str) -> Reply:
     """The app's give-up policy: close the intent as Failed, dropping anything collected for the card."""
-    del slot
-    s = turn.session
+    s, m = turn.session, say(turn)
     s.status = Status.HANDED_OFF
     s.attempts = {}
     for card_slot in CARD_SLOTS:
         if card_slot in turn.values:
             turn.set_slot(card_slot, None)
-    return dialog.close(turn, say.HANDOFF.format(what=what), fulfilled=False)
+    named = m.what.get(slot)
+    return dialog.close(turn, m.hand_off(what=named() if named is not None else what), fulfilled=False)

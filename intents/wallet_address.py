@@ -25,11 +25,12 @@ from bot.dialog import Reply
 from bot.events import InputMode
 from bot.forms import clear_failures, retry
 from bot.handlers import Intent
+from bot.speech import Say, spell
 from bot.validation import Invalid
 from bot.validation.wallet import mask_wallet, validate_wallet_address
 from intents import flow
-from intents import messages as say
 from intents.flow import PaymentTurn
+from intents.messages import say
 from intents.session import PaymentSession
 
 _CHANGE = re.compile(r"\b(change|update|new|replace|set|add|save|store|different)\b", re.IGNORECASE)
@@ -56,25 +57,26 @@ def wallet(turn: PaymentTurn) -> Reply:
             turn.remembered["wallet_address"] = result.value
         turn.set_slot("WalletAddress", result.value)
         clear_failures(turn, "WalletAddress")
-        text = (say.WALLET_UPDATED if changed else say.WALLET_SAVED).format(wallet=mask_wallet(result.value))
+        m = say(turn)
+        text = (m.wallet_updated if changed else m.wallet_saved)(wallet=spell(mask_wallet(result.value)))
         return _done(turn, text)
 
     if s.wallet_address and not _CHANGE.search(turn.transcript):
         shown = mask_wallet(s.wallet_address) if turn.input_mode is not InputMode.TEXT else s.wallet_address
-        return _done(turn, say.WALLET_ON_FILE.format(wallet=shown))
+        return _done(turn, say(turn).wallet_on_file(wallet=spell(shown)))
     if remembered := _remembered_wallet(turn):
         if turn.confirmation_state == "Confirmed":
             s.wallet_address = remembered
             turn.set_slot("WalletAddress", remembered)
-            return _done(turn, say.WALLET_REUSED.format(wallet=mask_wallet(remembered)))
+            return _done(turn, say(turn).wallet_reused(wallet=spell(mask_wallet(remembered))))
         if turn.confirmation_state == "Denied" or _CHANGE.search(turn.transcript):
-            return dialog.elicit_slot(turn, "WalletAddress", say.ASK_WALLET)
+            return dialog.elicit_slot(turn, "WalletAddress", say(turn).ask_wallet)
         return dialog.confirm_intent(
-            turn, "WalletAddress", say.WALLET_REMEMBERED.format(wallet=mask_wallet(remembered))
+            turn, "WalletAddress", say(turn).wallet_remembered(wallet=spell(mask_wallet(remembered)))
         )
     if not s.wallet_address and not _CHANGE.search(turn.transcript):
-        return dialog.elicit_slot(turn, "WalletAddress", say.WALLET_NONE)
-    return dialog.elicit_slot(turn, "WalletAddress", say.ASK_WALLET)
+        return dialog.elicit_slot(turn, "WalletAddress", say(turn).wallet_none)
+    return dialog.elicit_slot(turn, "WalletAddress", say(turn).ask_wallet)
 
 
 def _remembered_wallet(turn: PaymentTurn) -> str | None:
@@ -86,7 +88,7 @@ def _remembered_wallet(turn: PaymentTurn) -> str | None:
     return None if isinstance(result, Invalid) else result.value
 
 
-def _done(turn: PaymentTurn, text: str) -> Reply:
+def _done(turn: PaymentTurn, text: Say) -> Reply:
     if flow.in_progress(turn):  # the user stepped aside mid-payment: carry on where we were
         return flow.next_step(turn, intro=text)
     return dialog.close(turn, text)
