@@ -200,7 +200,9 @@ def _add_custom_slot_types(project: Project) -> None:
     text = project.template.read_text(encoding="utf-8")
     anchor = "          SlotTypes:\n"
     assert anchor in text
-    project.template.write_text(text.replace(anchor, anchor + CUSTOM_SLOT_TYPES, 1), encoding="utf-8")
+    project.template.write_text(
+        text.replace(anchor, anchor + CUSTOM_SLOT_TYPES), encoding="utf-8"
+    )  # every locale
 
 
 # --- what it writes -----------------------------------------------------------------------------
@@ -224,16 +226,24 @@ def test_zip_code_touches_exactly_the_handler_the_template_and_one_conversation(
     assert "python -m bot test-conversations conversations/zip_code.yaml" in out
     assert "validate_zip_code" in out
 
-    # the template: the block inserted before the FallbackIntent (and its comments), the version
-    # bumped, every other byte as it was
+    # the template: in every locale, the block inserted before the FallbackIntent (and its
+    # comments); the version bumped; every other byte as it was
     new_template = project.template.read_text(encoding="utf-8")
     inserted, replaced = _inserted_lines(old_template, new_template)
     assert replaced == [(["      Description: PaymentBot v1\n"], ["      Description: PaymentBot v2\n"])]
-    assert inserted[0] == "            - Name: ZipCode\n"
-    assert inserted[-1] == "\n"
-    block = "".join(inserted)
-    assert new_template.index(block) < new_template.index("            # Required in every locale")
-    assert new_template.index(block) > new_template.index("            - Name: WalletAddress")
+    locales = old_template.count("            # Required in every locale")
+    assert locales == 2
+    text = "".join(inserted)
+    block = text[: len(text) // locales]
+    assert text == block * locales
+    assert block.startswith("            - Name: ZipCode\n")
+    assert block.endswith("\n\n")
+    first = new_template.index(block)
+    assert first > new_template.index("            - Name: WalletAddress")
+    assert first < new_template.index("            # Required in every locale")
+    second = new_template.index(block, first + len(block))
+    spanish = new_template.index("        - LocaleId: es_US")
+    assert spanish < second < new_template.index("            # Required in every locale", spanish)
     assert "ObfuscationSettingType: DefaultObfuscation" in block  # AMAZON.Number can carry card digits
 
     # the handler: a Form of the app's session class, with the validator and the closing message

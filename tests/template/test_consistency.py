@@ -9,6 +9,11 @@ only this bot promises. Its card slots leave
 validation to the code hook and the expiry keeps what was said, the wallet slot holds a whole
 address, prompts read well aloud, the IAM policies stay least-privilege, the table is the one
 `bot.store` creates, the admin function is nobody's code hook, and the build inputs are pinned.
+Every locale (en_US, es_US) defines the same intents, slots, types, obfuscation and code hooks in
+its own words and is served by both aliases and the version; the card slots' voice and keypad
+capture (PromptAttemptsSpecification) holds the values the code hook sends as `x-amz-lex:*`
+session attributes (`App.elicitation_attributes`). test_locales.py plays every locale through
+the simulator.
 
 Slot and intent names in handler code: intents declare their slots (a form's asks, an
 Intent's `slots=`: `Intent.slot_names()`, checked against the template by `App.check`), and in
@@ -33,6 +38,7 @@ from typing import Any
 
 import pytest
 
+from bot.attributes import LEX_PREFIX
 from bot.config import Settings
 from bot.dev.checks import (
     LEX_PRINCIPAL,
@@ -119,6 +125,15 @@ def intent_cases() -> list[tuple[str, dict[str, Any]]]:
 
 def slot_types(locale: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {t["Name"]: t for t in locale.get("SlotTypes", [])}
+
+
+def locale_slot_types(locale: dict[str, Any]) -> dict[str, str]:
+    """Slot name -> its slot type name, over the intents of one locale."""
+    return {
+        slot["Name"]: slot["SlotTypeName"]
+        for intent in locale.get("Intents", [])
+        for slot in intent.get("Slots", [])
+    }
 
 
 def slot_cases() -> list[tuple[str, str, dict[str, Any]]]:
@@ -402,7 +417,7 @@ def test_card_slot_types_leave_validation_to_the_code_hook(locale: dict[str, Any
     """A Lex regex filter would reject bad card input before the code hook sees it: the user
     would get Lex's generic re-prompt instead of the validator's reason and the counted hand-off."""
     types = slot_types(locale)
-    slot_type = {slot["Name"]: slot["SlotTypeName"] for _, _, slot in SLOTS}
+    slot_type = locale_slot_types(locale)
     for slot in intent_flow.CARD_SLOTS:
         selection = types[slot_type[slot]]["ValueSelectionSetting"]
         assert "RegexFilter" not in selection, slot
@@ -413,7 +428,7 @@ def test_card_slot_types_leave_validation_to_the_code_hook(locale: dict[str, Any
 def test_wallet_slot_type_can_hold_a_whole_address(locale: dict[str, Any]) -> None:
     """A regex filter caps AlphaNumeric values at 30 characters: a 0x address has 42."""
     assert WALLET_ADDRESS_LENGTH > REGEX_CAPTURE_LIMIT
-    wallet_type = next(slot["SlotTypeName"] for _, _, slot in SLOTS if slot["Name"] == WALLET_SLOT)
+    wallet_type = locale_slot_types(locale)[WALLET_SLOT]
     custom = slot_types(locale).get(wallet_type, {})
     assert "RegexFilter" not in custom.get("ValueSelectionSetting", {})
     assert wallet_type != "AMAZON.FreeFormInput", "FreeFormInput cannot appear in sample utterances"
@@ -423,10 +438,251 @@ def test_wallet_slot_type_can_hold_a_whole_address(locale: dict[str, Any]) -> No
 def test_expiry_slot_type_keeps_what_was_said(locale: dict[str, Any]) -> None:
     """AMAZON.Date would turn "12/27" into a December 27th and lose the card's year."""
     expiry = intent_flow.CARDS.expiry
-    expiry_type = next(slot["SlotTypeName"] for _, _, slot in SLOTS if slot["Name"] == expiry)
+    expiry_type = locale_slot_types(locale)[expiry]
     assert expiry_type != "AMAZON.Date"
     custom = slot_types(locale)[expiry_type]
     assert custom["ValueSelectionSetting"]["ResolutionStrategy"] == "ORIGINAL_VALUE"
+
+
+# --- locales: one bot in every language ---------------------------------------------------------
+
+LOCALE_IDS = [str(loc["LocaleId"]) for loc in locales()]
+MIN_UTTERANCES = 8
+UTTERANCE_SLOT = re.compile(r"\{([^{}]*)\}")
+
+
+def locale_named(locale_id: str) -> dict[str, Any]:
+    (found,) = [loc for loc in locales() if loc["LocaleId"] == locale_id]
+    return found
+
+
+def _hook_enabled(intent: dict[str, Any], hook: str) -> bool:
+    return intent.get(hook, {}).get("Enabled") is True
+
+
+def intent_shape(intent: dict[str, Any]) -> dict[str, Any]:
+    """What the code relies on in an intent, whatever the language: its slots and their types,
+    the elicitation order, which slots are required and obfuscated, the retries, the code hooks
+    and whether Lex asks for a confirmation."""
+    slots = intent.get("Slots", [])
+    confirmation = intent.get("IntentConfirmationSetting")
+    return {
+        "parent": intent.get("ParentIntentSignature"),
+        "slots": {s["Name"]: s["SlotTypeName"] for s in slots},
+        "priorities": [(p["Priority"], p["SlotName"]) for p in intent.get("SlotPriorities", [])],
+        "required": sorted(
+            s["Name"] for s in slots if s["ValueElicitationSetting"]["SlotConstraint"] == "Required"
+        ),
+        "max_retries": {
+            s["Name"]: s["ValueElicitationSetting"]["PromptSpecification"]["MaxRetries"] for s in slots
+        },
+        "obfuscated": sorted(s["Name"] for s in slots if s.get("ObfuscationSetting") == OBFUSCATED),
+        "dialog_code_hook": _hook_enabled(intent, "DialogCodeHook"),
+        "fulfillment_code_hook": _hook_enabled(intent, "FulfillmentCodeHook"),
+        "confirmation": None
+        if confirmation is None
+        else (confirmation.get("IsActive"), confirmation["PromptSpecification"]["MaxRetries"]),
+    }
+
+
+def slot_type_shape(slot_type: dict[str, Any]) -> dict[str, Any]:
+    """A custom slot type without its words (its values and synonyms belong to the language)."""
+    return {
+        "parent": slot_type.get("ParentSlotTypeSignature"),
+        "selection": slot_type.get("ValueSelectionSetting"),
+        "has_values": bool(slot_type.get("SlotTypeValues")),
+    }
+
+
+def test_the_bot_speaks_us_english_and_us_spanish() -> None:
+    assert LOCALE_IDS[0] == "en_US", (
+        "en_US first: the simulator, the conversations and the scaffold default to it"
+    )
+    assert set(LOCALE_IDS) == {"en_US", "es_US"}
+    assert len(LOCALE_IDS) == len(set(LOCALE_IDS)), f"a locale is listed twice: {LOCALE_IDS}"
+
+
+@pytest.mark.parametrize("locale_id", LOCALE_IDS[1:])
+def test_every_locale_defines_the_same_bot_as_the_first(locale_id: str) -> None:
+    """The code names intents, slots and slot types, whatever the locale: every locale declares
+    the same ones, with the same types, obfuscation, code hooks and confirmation."""
+    first, other = locale_named(LOCALE_IDS[0]), locale_named(locale_id)
+    assert {t["Name"]: slot_type_shape(t) for t in other.get("SlotTypes", [])} == {
+        t["Name"]: slot_type_shape(t) for t in first.get("SlotTypes", [])
+    }
+    wanted = {i["Name"]: intent_shape(i) for i in first["Intents"]}
+    found = {i["Name"]: intent_shape(i) for i in other["Intents"]}
+    assert sorted(found) == sorted(wanted), f"{locale_id} intents differ from {LOCALE_IDS[0]}'s"
+    for name, shape in wanted.items():
+        assert found[name] == shape, f"{locale_id} {name} differs from {LOCALE_IDS[0]}"
+    assert other["NluConfidenceThreshold"] == first["NluConfidenceThreshold"]
+
+
+@pytest.mark.parametrize("locale", locales(), ids=lambda loc: loc["LocaleId"])
+def test_every_locale_has_a_neural_voice(locale: dict[str, Any]) -> None:
+    voice = locale["VoiceSettings"]
+    assert voice["VoiceId"]
+    assert voice["Engine"] == "neural"
+
+
+def _own_words(locale: dict[str, Any]) -> dict[str, set[str]]:
+    """Intent -> its sample utterances and prompts that have words (not a bare "{Slot}")."""
+    found: dict[str, set[str]] = {}
+    for intent in locale["Intents"]:
+        texts = found.setdefault(intent["Name"], set())
+        for owner in [intent, *(s["ValueElicitationSetting"] for s in intent.get("Slots", []))]:
+            for entry in owner.get("SampleUtterances", []):
+                text = " ".join(entry["Utterance"].lower().split())
+                if UTTERANCE_SLOT.sub("", text).strip():
+                    texts.add(text)
+        prompts = [s["ValueElicitationSetting"]["PromptSpecification"] for s in intent.get("Slots", [])]
+        if confirmation := intent.get("IntentConfirmationSetting"):
+            prompts += [confirmation["PromptSpecification"], confirmation["DeclinationResponse"]]
+        for prompt in prompts:
+            for group in prompt["MessageGroupsList"]:
+                for message in [group["Message"], *group.get("Variations", [])]:
+                    texts.add(message["PlainTextMessage"]["Value"])
+    return found
+
+
+@pytest.mark.parametrize("locale_id", LOCALE_IDS[1:])
+def test_a_locale_is_not_a_copy_of_the_first(locale_id: str) -> None:
+    """Another locale has its own voice and, for the intents it was written with, its own words.
+    (`python -m bot new-intent` writes a new intent's English text into every locale, to be
+    translated: those intents may still share the first locale's words, not all of them.)"""
+    first, other = locale_named(LOCALE_IDS[0]), locale_named(locale_id)
+    assert other["VoiceSettings"]["VoiceId"] != first["VoiceSettings"]["VoiceId"]
+    theirs, mine = _own_words(first), _own_words(other)
+    translated = [name for name, texts in mine.items() if texts and not texts & theirs.get(name, set())]
+    for name in ("CollectName", "CollectCard", "Confirm", "WalletAddress"):
+        assert name in translated, f"{locale_id} {name} shares {sorted(mine[name] & theirs[name])}"
+
+
+def utterance_cases() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (loc, i) for loc, i in intent_cases() if i.get("ParentIntentSignature") != "AMAZON.FallbackIntent"
+    ]
+
+
+@pytest.mark.parametrize(("locale_id", "intent"), utterance_cases(), ids=case_id)
+def test_every_intent_has_enough_utterances_naming_its_own_slots(
+    locale_id: str, intent: dict[str, Any]
+) -> None:
+    """(At least 8, none repeated, {Slot} naming a slot: also bot.dev.checks.) In each locale."""
+    utterances = [entry["Utterance"] for entry in intent["SampleUtterances"]]
+    assert len(utterances) >= MIN_UTTERANCES, f"{locale_id} {intent['Name']}: {len(utterances)} utterances"
+    keys = [" ".join(u.lower().split()) for u in utterances]
+    assert len(set(keys)) == len(keys), f"{locale_id} {intent['Name']}: an utterance is repeated"
+    slots = {slot["Name"] for slot in intent.get("Slots", [])}
+    for utterance in utterances:
+        named = set(UTTERANCE_SLOT.findall(utterance))
+        assert named <= slots, f"{locale_id} {intent['Name']}: {utterance!r} names {named - slots}"
+        assert not set("{}") & set(UTTERANCE_SLOT.sub("", utterance)), f"stray brace in {utterance!r}"
+    assert any(not UTTERANCE_SLOT.search(u) for u in utterances), "no utterance without a slot"
+    for slot in intent.get("Slots", []):
+        for entry in slot["ValueElicitationSetting"].get("SampleUtterances", []):
+            assert UTTERANCE_SLOT.findall(entry["Utterance"]) == [slot["Name"]], entry
+
+
+# --- voice and keypad capture of the card slots -------------------------------------------------
+
+# A capture setting the code hook sends as a session attribute (x-amz-lex:<name>:<intent>:<slot>,
+# bot.attributes.capture_settings) -> where the same setting sits in a PromptAttemptSpecification.
+CAPTURE_PATHS: dict[str, tuple[str, ...]] = {
+    "audio:start-timeout-ms": ("AudioAndDTMFInputSpecification", "StartTimeoutMs"),
+    "audio:end-timeout-ms": ("AudioAndDTMFInputSpecification", "AudioSpecification", "EndTimeoutMs"),
+    "audio:max-length-ms": ("AudioAndDTMFInputSpecification", "AudioSpecification", "MaxLengthMs"),
+    "dtmf:end-timeout-ms": ("AudioAndDTMFInputSpecification", "DTMFSpecification", "EndTimeoutMs"),
+    "dtmf:max-length": ("AudioAndDTMFInputSpecification", "DTMFSpecification", "MaxLength"),
+    "dtmf:end-character": ("AudioAndDTMFInputSpecification", "DTMFSpecification", "EndCharacter"),
+    "dtmf:deletion-character": ("AudioAndDTMFInputSpecification", "DTMFSpecification", "DeletionCharacter"),
+    "allow-interrupt": ("AllowInterrupt",),
+}
+# What only the template sets (the code hook sends no attribute for it), on every card slot.
+TEMPLATE_ONLY_CAPTURE: dict[str, object] = {"dtmf:deletion-character": "*", "dtmf:end-timeout-ms": 5000}
+
+
+def runtime_capture(intent: str, slot: str) -> dict[str, str]:
+    """The capture settings the code hook sends when it elicits `slot` of `intent` (what
+    `App.elicitation_attributes` gives the pipeline), by setting name ("dtmf:max-length")."""
+    suffix = f":{intent}:{slot}"
+    found = {}
+    for key, value in reference_app.elicitation_attributes(intent, slot).items():
+        assert key.startswith(LEX_PREFIX), key
+        assert key.endswith(suffix), f"{key} is not scoped to {intent}.{slot}"
+        found[key.removeprefix(LEX_PREFIX).removesuffix(suffix)] = value
+    return found
+
+
+def attempt_value(attempt: dict[str, Any], setting: str) -> Any:
+    """The value of a capture setting in one PromptAttemptSpecification (None: not set)."""
+    value: Any = attempt
+    for key in CAPTURE_PATHS[setting]:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def as_attribute(value: Any) -> str:
+    """A template value as the code hook writes it in a session attribute."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def attempt_names(max_retries: int) -> list[str]:
+    return ["Initial", *(f"Retry{n}" for n in range(1, max_retries + 1))]
+
+
+def test_the_code_hook_sends_capture_settings_for_each_card_slot() -> None:
+    for slot in intent_flow.CARD_SLOTS:
+        settings = runtime_capture("CollectCard", slot)
+        assert {"audio:end-timeout-ms", "dtmf:max-length", "dtmf:end-character"} <= set(settings), slot
+        assert set(settings) <= set(CAPTURE_PATHS), f"no template property known for {set(settings)}"
+
+
+@pytest.mark.parametrize(("locale_id", "intent_name", "slot"), SLOTS, ids=case_id)
+def test_template_capture_settings_are_the_code_hooks(
+    locale_id: str, intent_name: str, slot: dict[str, Any]
+) -> None:
+    """A slot the code hook sends voice and keypad settings for carries the same values in its
+    PromptAttemptsSpecification, for every attempt (Initial, Retry1..RetryN for MaxRetries N):
+    Lex applies those when it elicits the slot itself, the attributes when the code hook does.
+    Audio and DTMF are both allowed; the DTMF deletion character and end timeout are the
+    template's own. A slot the code sends nothing for has no PromptAttemptsSpecification."""
+    runtime = runtime_capture(intent_name, slot["Name"])
+    prompt = slot["ValueElicitationSetting"]["PromptSpecification"]
+    attempts = prompt.get("PromptAttemptsSpecification")
+    if not runtime:
+        assert attempts is None, f"{slot['Name']}: capture settings the code hook does not send"
+        return
+    assert isinstance(attempts, dict), (
+        f"{locale_id} {intent_name}.{slot['Name']}: no PromptAttemptsSpecification"
+    )
+    assert list(attempts) == attempt_names(prompt["MaxRetries"])
+    for name, attempt in attempts.items():
+        where = f"{locale_id} {intent_name}.{slot['Name']} {name}"
+        assert attempt["AllowedInputTypes"] == {"AllowAudioInput": True, "AllowDTMFInput": True}, where
+        assert attempt.get("AllowInterrupt", True) == prompt["AllowInterrupt"], where
+        for setting, value in runtime.items():
+            assert as_attribute(attempt_value(attempt, setting)) == value, f"{where}: {setting}"
+        for setting, fixed in TEMPLATE_ONLY_CAPTURE.items():
+            assert attempt_value(attempt, setting) == fixed, f"{where}: {setting}"
+        start = attempt_value(attempt, "audio:start-timeout-ms")
+        end = attempt_value(attempt, "audio:end-timeout-ms")
+        longest = attempt_value(attempt, "audio:max-length-ms")
+        for milliseconds in (start, end, longest):
+            assert isinstance(milliseconds, int), f"{where}: {milliseconds!r} is not a number of milliseconds"
+        assert start > 0, where
+        assert 0 < end < longest, f"{where}: end of speech {end} ms, longest input {longest} ms"
+
+
+def test_the_card_slots_carry_capture_settings_in_every_locale() -> None:
+    found = {
+        (locale_id, slot["Name"])
+        for locale_id, _, slot in SLOTS
+        if "PromptAttemptsSpecification" in slot["ValueElicitationSetting"]["PromptSpecification"]
+    }
+    assert found == {(locale_id, slot) for locale_id in LOCALE_IDS for slot in intent_flow.CARD_SLOTS}
 
 
 # --- aliases, code hooks and Lambda permissions ---------------------------------------------------
@@ -471,6 +727,53 @@ def test_every_lambda_permission_is_lex_v2_for_this_bot() -> None:
         assert source.startswith(prefix), f"{name}: SourceArn {source!r} is not scoped to {bot_id}"
         covered.add(source.removeprefix(prefix))
     assert "*" in covered or {"TSTALIASID", "${" + live_id + ".BotAliasId}"} <= covered, covered
+
+
+def _locale_ids(entries: Any) -> list[str]:
+    return [str(entry["LocaleId"]) for entry in as_list(entries)]
+
+
+def test_every_locale_is_enabled_in_the_test_alias_the_live_alias_and_the_version() -> None:
+    """(Every alias serves every locale: bot.dev.checks.) Here as lists: no locale missing, none
+    listed twice, none that the bot does not have; each served by FulfillmentFunction."""
+    bot_id, resource = bot()
+    props = resource["Properties"]
+    declared = sorted(_locale_ids(props["BotLocales"]))
+    served = {"TestBotAliasSettings": props["TestBotAliasSettings"]["BotAliasLocaleSettings"]}
+    for name, alias in of_type("AWS::Lex::BotAlias").items():
+        assert refers_to(alias["Properties"]["BotId"], bot_id)
+        served[name] = alias["Properties"]["BotAliasLocaleSettings"]
+    assert set(served) == {"TestBotAliasSettings", live_alias()[0]}
+    for name, entries in served.items():
+        assert sorted(_locale_ids(entries)) == declared, name
+        for entry in entries:
+            setting = entry["BotAliasLocaleSetting"]
+            assert setting["Enabled"] is True, (name, entry["LocaleId"])
+            hook = setting["CodeHookSpecification"]["LambdaCodeHook"]
+            assert hook["CodeHookInterfaceVersion"] == "1.0"
+            assert refers_to(hook["LambdaArn"], FUNCTION), (name, entry["LocaleId"])
+    versions = of_type("AWS::Lex::BotVersion")
+    assert versions
+    for name, version in versions.items():
+        spec = version["Properties"]["BotVersionLocaleSpecification"]
+        assert sorted(_locale_ids(spec)) == declared, name
+        assert {s["BotVersionLocaleDetails"]["SourceBotVersion"] for s in spec} == {"DRAFT"}
+
+
+def _locale_ids_anywhere(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        if "LocaleId" in value:
+            yield str(value["LocaleId"])
+        for inner in value.values():
+            yield from _locale_ids_anywhere(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _locale_ids_anywhere(inner)
+
+
+def test_no_locale_is_named_that_the_bot_does_not_have() -> None:
+    declared = set(_locale_ids(bot()[1]["Properties"]["BotLocales"]))
+    assert set(_locale_ids_anywhere(template())) == declared
 
 
 # --- IAM ------------------------------------------------------------------------------------------
