@@ -21,6 +21,7 @@ the voice wording when the input mode is Speech or DTMF, the text wording otherw
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from bot.events import LexEvent
 
 ACCEPT_CONTENT_TYPES = "x-amz-lex:accept-content-types"
+# Characters XML 1.0 does not allow (C0 controls but tab/newline/CR, surrogates, U+FFFE/U+FFFF):
+# left out of SSML, or Polly (and any XML parser) refuses the whole document.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 PAUSE = '<break time="300ms"/>'
 _DASH = " — "
 _FORMATTER = string.Formatter()
@@ -66,14 +70,19 @@ class Spoken:
         return self.text
 
 
+def xml_text(text: str) -> str:
+    """`text` escaped for SSML, without the characters XML cannot carry."""
+    return escape(_NOT_XML.sub("", text))
+
+
 def digits(value: str) -> Spoken:
     """Read digit by digit ("ending 4242", "a 3-digit code")."""
-    return Spoken(value, f'<say-as interpret-as="digits">{escape(value)}</say-as>')
+    return Spoken(value, f'<say-as interpret-as="digits">{xml_text(value)}</say-as>')
 
 
 def characters(value: str) -> Spoken:
     """Spell letter by letter."""
-    return Spoken(value, f'<say-as interpret-as="characters">{escape(value)}</say-as>')
+    return Spoken(value, f'<say-as interpret-as="characters">{xml_text(value)}</say-as>')
 
 
 def spell(value: str) -> Spoken:
@@ -98,7 +107,7 @@ class _Part:
 
 
 def _literal(text: str) -> _Part:
-    return _Part(text, escape(text).replace(_DASH, f", {PAUSE} "))
+    return _Part(text, xml_text(text).replace(_DASH, f", {PAUSE} "))
 
 
 _PAUSE_PART = _Part("", PAUSE)

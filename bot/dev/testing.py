@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.dev.lexevents import code_hook_event, slot_value
 from bot.dev.vocab import confirmation_answer
+from bot.language import for_locale
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -137,7 +138,7 @@ class LexTestClient:
             intent["slots"][action["slotToElicit"]] = slot_value(text)
         elif intent_name is None and action.get("type") == "ConfirmIntent" and previous.get("intent"):
             intent = json.loads(json.dumps(previous["intent"]))
-            intent["confirmationState"] = confirmation_answer(text) or "None"
+            intent["confirmationState"] = confirmation_answer(text, for_locale(self.locale)) or "None"
         else:
             name = intent_name or "FallbackIntent"
             before = previous.get("intent") or {}

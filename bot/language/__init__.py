@@ -33,6 +33,13 @@ _ACCENTS = str.maketrans(
 )
 
 
+def accented(letter: str) -> str:
+    """`letter` and every accented form `fold` maps to it ("e" -> "eéèêë"), lowercase."""
+    return letter + "".join(
+        chr(src) for src, dst in _ACCENTS.items() if chr(dst) == letter and chr(src).islower()
+    )
+
+
 def fold(word: str) -> str:
     """Lowercase, Latin accents dropped (ñ kept): the form number words and answers are looked up in."""
     return word.lower().translate(_ACCENTS)

@@ -35,6 +35,8 @@ def spoken_to_digits(text: str, language: Language | None = None) -> str | None:
     """
     words = language or active()
     stripped = text.strip().rstrip("#")
+    if "*" in stripped:  # the keypad's start-over key: only what follows its last press counts
+        stripped = stripped[stripped.rindex("*") + 1 :]
     tokens = [t for t in _SEPARATORS.split(stripped) if t]
     out: list[str] = []
     repeat = 1

@@ -37,6 +37,9 @@ WORD_FOR |= {"5": "five", "6": "six", "7": "seven", "8": "eight", "9": "nine"}
         ("", ""),
         ("   ", ""),
         ("#", ""),
+        ("12*", ""),  # the DTMF deletion key starts the entry over
+        ("12*34#", "34"),
+        ("4242*4242 4242#", "42424242"),
     ],
 )
 def test_accepts(text, digits):
@@ -57,7 +60,6 @@ def test_accepts(text, digits):
         "four double",
         "double double four",
         "double 42",
-        "12*",  # DTMF deletion key
         "12#34",
         "1_2",
         "one+two",

@@ -16,7 +16,7 @@ class SimResult:
     """What one user input produced, as a Lex client would see it (RecognizeText-like)."""
 
     text: str  # what the user said
-    messages: list[str]  # bot messages, in order (Lambda's, or the template's prompts)
+    messages: list[str]  # bot messages, in order (Lambda's, or the template's prompts); SSML as sent
     intent: str | None  # the intent in the final session state (None after ElicitIntent)
     intent_state: str | None  # InProgress | Fulfilled | Failed | ReadyForFulfillment ...
     dialog_action: str  # ElicitSlot | ConfirmIntent | Close | ElicitIntent | Delegate
@@ -27,3 +27,4 @@ class SimResult:
     nlu_confidence: float | None = None
     invocations: list[dict[str, Any]] = field(default_factory=list)  # [{"event": ..., "response": ...}, ...]
     error: str | None = None  # set when the Lambda response was invalid (the turn is then an error turn)
+    content_types: list[str] = field(default_factory=list)  # per message: PlainText | SSML

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.dev.simulator.api import InvalidLambdaResponse
 from bot.dev.simulator.definition import LocaleDefinition
+from bot.dev.simulator.ssml import ssml_errors
 
 PREFIX = "Invalid Lambda Response: Received invalid response from Lambda: "
 NULL_RESPONSE = "Invalid Lambda Response: Received null response from Lambda"
@@ -103,16 +104,24 @@ def response_errors(response: Any, locale: LocaleDefinition | None = None) -> li
         errors += _shape_errors(state, "SessionState")
         if messages is not None:
             errors += _shape_errors(messages, "Messages")
-    if isinstance(messages, list):
-        for message in messages:
-            if not isinstance(message, dict) or message.get("contentType") not in ("PlainText", "SSML"):
-                continue
-            content = message.get("content")
-            if not content:
-                errors.append("message content must not be empty")
-            elif isinstance(content, str) and len(content) > MAX_MESSAGE:
-                errors.append(f"message content is longer than {MAX_MESSAGE} characters")
+    errors += _message_errors(messages)
     errors += _text_errors(response)
+    return errors
+
+
+def _message_errors(messages: Any) -> list[str]:
+    """Lex's limits on message content, and Polly's SSML rules for SSML messages."""
+    errors: list[str] = []
+    for message in messages if isinstance(messages, list) else []:
+        if not isinstance(message, dict) or message.get("contentType") not in ("PlainText", "SSML"):
+            continue
+        content = message.get("content")
+        if not content:
+            errors.append("message content must not be empty")
+        elif isinstance(content, str) and len(content) > MAX_MESSAGE:
+            errors.append(f"message content is longer than {MAX_MESSAGE} characters")
+        elif isinstance(content, str) and message.get("contentType") == "SSML":
+            errors += ssml_errors(content)[:1]
     return errors
 
 

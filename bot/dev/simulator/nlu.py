@@ -31,6 +31,7 @@ from typing import Any
 from bot.dev.simulator.definition import LocaleDefinition
 from bot.dev.simulator.slots import FREE_TEXT_CAPTURE, capture_pattern, resolve_slot
 from bot.dev.vocab import normalize
+from bot.language import accented
 
 TOP_N = 5
 STRONG_MATCH = 0.9  # an input this close to another intent's utterance switches intent mid-dialog
@@ -116,9 +117,15 @@ class _Utterance:
 
 
 def _literal(segment: str) -> list[str]:
-    """Regex pieces for the words of a literal part of an utterance (apostrophes optional)."""
+    """Regex pieces for the words of a literal part of an utterance (apostrophes optional; a
+    letter matches its accented forms too: "numero" and "número" alike, as typed or heard)."""
     words = normalize(segment).split()
-    return ["['’`]?".join(re.escape(c) for c in word) for word in words]
+    return ["['’`]?".join(_letter(c) for c in word) for word in words]
+
+
+def _letter(c: str) -> str:
+    forms = accented(c)
+    return re.escape(c) if len(forms) == 1 else f"[{forms}]"
 
 
 def _compile(intent: str, text: str, locale: LocaleDefinition, slot_types: dict[str, str]) -> _Utterance:

@@ -23,7 +23,13 @@ For every input it does what the Lex runtime does between the client and the cod
   does (`bot.dev.simulator.checks`) and applies it; on Delegate it elicits the next missing required
   slot (SlotPriorities, the template's prompt), asks the template's confirmation prompt, or
   invokes the fulfillment code hook (intent ReadyForFulfillment);
-* keeps the session state between turns, expiring it after IdleSessionTTLInSeconds.
+* keeps the session state between turns, expiring it after IdleSessionTTLInSeconds;
+* on a voice channel (`accept_ssml`, as Amazon Connect), sends
+  `x-amz-lex:accept-content-types: PlainText,SSML` and checks SSML replies against what Polly
+  supports (`bot.dev.simulator.ssml`); keypad (DTMF) input is collected as Lex collects it, with
+  the elicited slot's `x-amz-lex:dtmf:*` settings (the end character ends it, the deletion
+  character starts it over, max-length caps it);
+* reads yes/no and numbers in the locale's language (`bot.language`).
 """
 
 from __future__ import annotations
@@ -46,7 +52,9 @@ from bot.dev.simulator.definition import BotDefinition, IntentDefinition, Prompt
 from bot.dev.simulator.nlu import STRONG_MATCH, Interpretation, recognizer_for
 from bot.dev.simulator.slots import resolve_slot
 from bot.dev.vocab import confirmation_answer
+from bot.language import for_locale
 from bot.security.sealing import PREFIX as SEALED_PREFIX
+from bot.speech import ACCEPT_CONTENT_TYPES
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -56,6 +64,22 @@ SIMULATED_BOT_ID = "SIMBOT0001"
 DEFAULT_CONFIRMATION_RETRIES = 2
 FAILED_MESSAGE = "Sorry, I'm having trouble understanding. Let's stop here for now."
 MASK = "•"
+DTMF_DEFAULTS = {"end-character": "#", "deletion-character": "*", "max-length": "1024"}
+
+
+class SsmlMessage(str):
+    """A message the code hook sent as SSML (Lex passes it on with contentType SSML)."""
+
+    __slots__ = ()
+
+
+def spoken_text(message: str) -> str:
+    """What a message says: an SSML message's text without its tags, a plain one as it is."""
+    if isinstance(message, SsmlMessage):
+        from bot.respond import ssml_text
+
+        return " ".join((ssml_text(message) or re.sub(r"<[^>]*>", "", message)).split())
+    return message
 
 
 def _prompt_text(prompt: Prompt | None, intent: dict[str, Any] | None) -> list[str]:
@@ -96,6 +120,7 @@ class _Turn:
     retry_slot: str | None = None  # the elicited slot, when the input did not resolve for it
     nlu_intent: str | None = None
     nlu_confidence: float | None = None
+    request_attributes: dict[str, str] = field(default_factory=dict)
 
 
 class LexSimulator:
@@ -113,6 +138,7 @@ class LexSimulator:
         raise_on_invalid: bool = True,
         invoke_hook_on_retry: bool = False,
         masked_slots: Iterable[str] = (),
+        accept_ssml: bool = False,
     ) -> None:
         self.definition = definition
         self.locale = definition.locale(locale)
@@ -123,6 +149,8 @@ class LexSimulator:
         self.raise_on_invalid = raise_on_invalid
         self.invoke_hook_on_retry = invoke_hook_on_retry
         self.masked_slots = frozenset(masked_slots)  # shown masked, besides the template's obfuscated slots
+        self.accept_ssml = accept_ssml  # a voice channel that plays SSML (Amazon Connect)
+        self.language = for_locale(self.locale.locale_id)
         self.history: list[SimResult] = []
         self._recognizer = recognizer_for(self.locale)
         self._state: dict[str, Any] = {}
@@ -192,12 +220,15 @@ class LexSimulator:
 
     # -- a turn ------------------------------------------------------------------------------
 
-    def say(self, text: str, *, input_mode: str = "Text") -> SimResult:
+    def say(self, text: str, *, input_mode: str = "Text", ssml: bool | None = None) -> SimResult:
         """One user input (RecognizeText). A code-hook response Lex would refuse raises
         InvalidLambdaResponse (or, with raise_on_invalid=False, gives a result with `error` set);
-        either way the session stays as it was before the input."""
+        either way the session stays as it was before the input. `ssml` (default: the
+        simulator's `accept_ssml`) makes this turn's client one that plays SSML."""
         if input_mode not in INPUT_MODES:
             raise ValueError(f"input_mode must be one of {', '.join(INPUT_MODES)}, got {input_mode!r}")
+        if input_mode == "DTMF":
+            text = self._keyed(text)
         text = text.strip()
         if not text:
             raise ValueError("text must not be empty (Lex requires at least one character)")
@@ -218,6 +249,9 @@ class LexSimulator:
             resolution_mode = input_mode
         interpretations = self._recognizer.interpretations(text, input_mode=resolution_mode, today=today)
         turn = _Turn(text, input_mode, today, interpretations)
+        turn.request_attributes = dict(self.request_attributes)
+        if self.accept_ssml if ssml is None else ssml:
+            turn.request_attributes[ACCEPT_CONTENT_TYPES] = "PlainText,SSML"
         retries, last_messages = dict(self._retries), list(self._last_messages)
         try:
             result = self._route(turn, action, resolution_mode)
@@ -238,7 +272,7 @@ class LexSimulator:
                 return self._recognized(turn, top)
             return self._fill_slot(turn, previous, str(action["slotToElicit"]), resolution_mode)
         if kind == "ConfirmIntent" and isinstance(previous, dict):
-            answer = confirmation_answer(turn.text)
+            answer = confirmation_answer(turn.text, self.language)
             if answer is None:
                 if self._switches(top, previous["name"]):
                     return self._recognized(turn, top)
@@ -370,7 +404,11 @@ class LexSimulator:
     def _apply(self, turn: _Turn, response: dict[str, Any], *, fulfilling: bool = False) -> SimResult:
         state = response["sessionState"]
         state.setdefault("sessionAttributes", {})
-        messages = [str(m["content"]) for m in response.get("messages") or [] if m.get("content")]
+        messages = [
+            SsmlMessage(m["content"]) if m.get("contentType") == "SSML" else str(m["content"])
+            for m in response.get("messages") or []
+            if m.get("content")
+        ]
         action = state["dialogAction"]
         kind = action["type"]
         intent = state.get("intent")
@@ -500,7 +538,7 @@ class LexSimulator:
             bot_id=SIMULATED_BOT_ID,
             locale=self.locale.locale_id,
             session_attributes=state.get("sessionAttributes") or {},
-            request_attributes=self.request_attributes,
+            request_attributes=turn.request_attributes,
             active_contexts=copy.deepcopy(state.get("activeContexts") or []),
             dialog_action=copy.deepcopy(state.get("dialogAction")),
             interpretations=self._interpretations(turn, intent),
@@ -557,6 +595,7 @@ class LexSimulator:
         return SimResult(
             text=turn.text,
             messages=list(messages),
+            content_types=["SSML" if isinstance(m, SsmlMessage) else "PlainText" for m in messages],
             intent=str(intent["name"]) if isinstance(intent, dict) else None,
             intent_state=intent.get("state") if isinstance(intent, dict) else None,
             dialog_action=kind,
@@ -583,6 +622,31 @@ class LexSimulator:
             else:
                 shown[name] = mask_value(text) if obfuscated else text
         return shown
+
+    # -- keypad ----------------------------------------------------------------------------------
+
+    def _keyed(self, keys: str) -> str:
+        """What Lex makes of keypad input for the slot being elicited: input ends at the end
+        character, the deletion character starts it over, and at most max-length keys count
+        (the slot's `x-amz-lex:dtmf:<setting>:<intent>:<slot>` attributes, then `*` wildcards)."""
+        end, delete = self._dtmf_setting("end-character"), self._dtmf_setting("deletion-character")
+        if end and end in keys:
+            keys = keys[: keys.index(end)]
+        if delete and delete in keys:
+            keys = keys[keys.rindex(delete) + 1 :]
+        limit = self._dtmf_setting("max-length")
+        return keys[: int(limit)] if limit.isdigit() else keys
+
+    def _dtmf_setting(self, name: str) -> str:
+        attributes = self._state.get("sessionAttributes") or {}
+        action = self._state.get("dialogAction") or {}
+        intent = (self._state.get("intent") or {}).get("name") or "*"
+        slot = action.get("slotToElicit") or "*"
+        for key in (f"{intent}:{slot}", f"{intent}:*", "*:*"):
+            value = attributes.get(f"x-amz-lex:dtmf:{name}:{key}")
+            if isinstance(value, str):
+                return value
+        return DTMF_DEFAULTS[name]
 
     # -- helpers ---------------------------------------------------------------------------------
 
