@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from bot.shapes import SlotOut
 from bot.speech import Phrase, Say
 
 if TYPE_CHECKING:
@@ -48,12 +49,13 @@ class Reply:
 
     action: DialogActionType
     intent_name: str | None
-    slots: dict[str, str | None] = field(default_factory=dict)  # slot name -> text value, None = empty
+    slots: dict[str, SlotOut] = field(default_factory=dict)  # name -> text, list, composite; None: empty
     intent_state: str = "InProgress"
     confirmation_state: str = "None"
     slot_to_elicit: str | None = None
     elicitation_style: ElicitationStyle | None = None
     messages: list[Message] = field(default_factory=list)
+    sub_slot: tuple[str, ...] = ()  # the sub-slot of a Composite slot to elicit (a path, outermost first)
 
 
 def _messages(messages: Messages) -> list[Message]:
@@ -70,8 +72,10 @@ def elicit_slot(
     *,
     intent: str | None = None,
     style: ElicitationStyle | None = None,
+    sub_slot: str | tuple[str, ...] = (),
 ) -> Reply:
-    """Ask for `slot` of `intent` (default: the current intent; another intent switches to it)."""
+    """Ask for `slot` of `intent` (default: the current intent; another intent switches to it);
+    for a Composite slot, `sub_slot` names the sub-slot (or a path of them) Lex should elicit."""
     name = intent or turn.intent_name
     turn.check_slot(slot, name)
     return Reply(
@@ -81,7 +85,18 @@ def elicit_slot(
         slot_to_elicit=slot,
         elicitation_style=style,
         messages=_messages(messages),
+        sub_slot=(sub_slot,) if isinstance(sub_slot, str) else tuple(sub_slot),
     )
+
+
+def hint(turn: Turn[Any], slot: str, phrases: list[str], *, intent: str | None = None) -> None:
+    """Send Lex runtime hints for `slot` with this turn's response: phrases it should expect
+    (a remembered name, this user's own options). Replaces the hints Lex sent; never card data."""
+    name = intent or turn.intent_name
+    turn.check_slot(slot, name)
+    hints = turn.hints if turn.hints is not None else {}
+    hints.setdefault(name, {})[slot] = tuple(phrases)
+    turn.hints = hints
 
 
 def confirm_intent(turn: Turn[Any], intent: str, messages: Messages) -> Reply:

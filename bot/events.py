@@ -125,8 +125,9 @@ class Intent(_Model):
 class DialogAction(_Model):
     type: str | None = None
     slotToElicit: str | None = None  # noqa: N815
+    slotElicitationStyle: str | None = None  # noqa: N815
 
-    _texts = field_validator("type", "slotToElicit", mode="before")(_text_or_none)
+    _texts = field_validator("type", "slotToElicit", "slotElicitationStyle", mode="before")(_text_or_none)
 
 
 class SessionState(_Model):
@@ -135,7 +136,7 @@ class SessionState(_Model):
     intent: Intent | None = None
     dialogAction: DialogAction | None = None  # noqa: N815
     originatingRequestId: Any = None  # noqa: N815 - unused
-    runtimeHints: Any = None  # noqa: N815 - unused
+    runtimeHints: Any = None  # noqa: N815 - read leniently (bot.shapes.event_hints), kept unless replaced
 
     @field_validator("sessionAttributes", mode="before")
     @classmethod

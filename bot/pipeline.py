@@ -33,6 +33,7 @@ from bot.respond import bad_event, raw_locale, render, sign
 from bot.restore import Restored, restore
 from bot.security import sealing
 from bot.security.signing import Binding
+from bot.shapes import shaped
 from bot.state import encode
 from bot.store.base import StoreUnavailable, VersionConflict
 from bot.turn import Services, Turn
@@ -207,7 +208,11 @@ class Pipeline[S: Session]:
                     security_event("forged_sealed_slot", event.sessionId, slot=name)
                 text = opened
             values[name] = text
-        return Turn(event, session, self.services, datetime.fromtimestamp(now, self.app.time_zone), values)
+        turn = Turn(event, session, self.services, datetime.fromtimestamp(now, self.app.time_zone), values)
+        for name, slot in event.intent.slots.items():
+            if name not in self.sensitive and (found := shaped(slot)) is not None:
+                turn.shaped[name] = found
+        return turn
 
     # -- route and run ------------------------------------------------------------------------
 
@@ -287,6 +292,7 @@ class Pipeline[S: Session]:
             sensitive=self.sensitive,
             declared=self._declared,
             channel=turn.channel,
+            hints=turn.hints,
         )
 
     def _declared(self, intent: str) -> frozenset[str] | None:

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from bot.dialog import Message, Reply
 from bot.redact import redact
 from bot.security import sealing, signing
+from bot.shapes import clean, event_hints, render_slot, runtime_hints, sub_slot_action
 from bot.speech import TEXT, Channel, Say
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-    from bot.events import LexEvent
+    from bot.events import LexEvent, Slot
     from bot.security.keys import Keys
+    from bot.shapes import SlotOut
 
 log = logging.getLogger("bot.turn")
 
@@ -47,6 +49,7 @@ def render(
     sensitive: Collection[str],
     declared: Callable[[str], frozenset[str] | None] = lambda intent: None,
     channel: Channel = TEXT,
+    hints: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
 ) -> dict[str, Any]:
     """The Lex response for `reply`, built from the bot's own values: whatever the event held that
     Lex would refuse (a malformed context, a slot name that is not one, an empty value, an invalid
@@ -59,15 +62,26 @@ def render(
     action: dict[str, Any] = {"type": reply.action}
     if reply.slot_to_elicit:
         action["slotToElicit"] = reply.slot_to_elicit
-    if reply.elicitation_style:
-        action["slotElicitationStyle"] = reply.elicitation_style
+        style = reply.elicitation_style or _kept_style(event, reply.slot_to_elicit)
+        if style:
+            action["slotElicitationStyle"] = style
+        if reply.sub_slot and (sub := sub_slot_action(reply.sub_slot)):
+            action["subSlotToElicit"] = sub
     state: dict[str, Any] = {"sessionAttributes": attributes, "dialogAction": action}
     if reply.intent_name is not None:
         known = declared(reply.intent_name)
+        originals = event.intent.slots if reply.intent_name == event.intent.name else {}
         state["intent"] = {
             "name": reply.intent_name,
             "slots": {
-                name: _slot(keys, event.sessionId, name, value, name in sensitive)
+                name: _slot(
+                    keys,
+                    event.sessionId,
+                    name,
+                    value,
+                    sensitive=name in sensitive,
+                    original=originals.get(name),
+                )
                 for name, value in reply.slots.items()
                 if _NAME.fullmatch(name) and (known is None or name in known)
             },
@@ -79,6 +93,9 @@ def render(
     contexts = active_contexts(event.sessionState.activeContexts)
     if contexts:
         state["activeContexts"] = contexts
+    hinted = runtime_hints(hints if hints is not None else event_hints(event.sessionState.runtimeHints))
+    if hinted:
+        state["runtimeHints"] = hinted
     response: dict[str, Any] = {"sessionState": state}
     if reply.messages:
         rendered = (_message(m, channel) for m in reply.messages)
@@ -157,17 +174,29 @@ def _int_in(value: Any, low: int, high: int) -> bool:
 
 
 def _slot(
-    keys: Keys, session_id: str, name: str, value: str | None, sensitive: bool
+    keys: Keys, session_id: str, name: str, value: SlotOut, *, sensitive: bool, original: Slot | None
 ) -> dict[str, Any] | None:
-    if not value:  # None or "": an empty slot
+    if not sensitive:
+        return render_slot(value, original)
+    if not isinstance(value, str) or not value:  # a card slot is only ever one sealed text
         return None
-    value = safe_text(value)[:MAX_SLOT_VALUE]
-    if sensitive and not sealing.is_sealed(value):
-        value = sealing.seal(keys.sealing[0], value, session_id=session_id, slot=name)
+    if not sealing.is_sealed(value):  # the bounded text, sealed (the seal itself is never cut)
+        value = sealing.seal(keys.sealing[0], clean(value), session_id=session_id, slot=name)
     return {
         "shape": "Scalar",
         "value": {"originalValue": value, "interpretedValue": value, "resolvedValues": [value]},
     }
+
+
+_STYLES = frozenset({"Default", "SpellByLetter", "SpellByWord"})
+
+
+def _kept_style(event: LexEvent, slot: str) -> str | None:
+    """The elicitation style Lex was using for `slot`, kept when the bot asks for it again."""
+    action = event.sessionState.dialogAction
+    if action is None or action.slotToElicit != slot or action.slotElicitationStyle not in _STYLES:
+        return None
+    return action.slotElicitationStyle
 
 
 def raw_locale(raw: Any) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.events import InputMode, InvocationSource, LexEvent
 from bot.language import Language, for_locale
 from bot.session import Session
+from bot.shapes import Composite, SlotList, SlotOut
 from bot.speech import Channel, channel_of
 from bot.texts import Texts
 
@@ -70,6 +71,9 @@ class Turn[S: Session]:
     # Client-visible, unsigned session attributes the bot sets this turn (Lex runtime settings such
     # as `x-amz-lex:dtmf:max-length:<intent>:<slot>`): never bot state, never card data.
     attributes: dict[str, str] = field(default_factory=dict)
+    # List and Composite slots of the current intent, in their shape (`bot.shapes`).
+    shaped: dict[str, SlotList | Composite] = field(default_factory=dict)
+    hints: dict[str, dict[str, tuple[str, ...]]] | None = None  # runtimeHints to send (None: keep Lex's)
 
     @property
     def intent_name(self) -> str:
@@ -175,10 +179,42 @@ class Turn[S: Session]:
         self.check_slot(name, intent)
         if intent is None or intent == self.intent_name:
             self.values[name] = value
+            self.shaped.pop(name, None)
         else:
             self.other_intents.setdefault(intent, {})[name] = value
 
-    def slots_for(self, intent: str) -> dict[str, str | None]:
+    def slot_list(self, name: str) -> list[str]:
+        """The values of a List slot of the current intent ([] if empty or not a list)."""
+        self.check_slot(name)
+        found = self.shaped.get(name)
+        return list(found.values) if isinstance(found, SlotList) else []
+
+    def sub_slots(self, name: str) -> dict[str, str | None]:
+        """The sub-slots of a Composite slot of the current intent ({} if none)."""
+        self.check_slot(name)
+        found = self.shaped.get(name)
+        return dict(found.sub_slots) if isinstance(found, Composite) else {}
+
+    def set_list(self, name: str, values: list[str]) -> None:
+        """Send a List slot back with these values ([]: empty)."""
+        self.check_slot(name)
+        self.values[name] = None
+        if values:
+            self.shaped[name] = SlotList(tuple(values))
+        else:
+            self.shaped.pop(name, None)
+
+    def set_sub_slots(self, name: str, sub_slots: dict[str, str | None]) -> None:
+        """Send a Composite slot back with these sub-slots."""
+        self.check_slot(name)
+        self.values[name] = None
+        self.shaped[name] = Composite(dict(sub_slots))
+
+    def slots_for(self, intent: str) -> dict[str, SlotOut]:
         if intent == self.intent_name:
-            return dict(self.values)
-        return dict(self.other_intents.get(intent, {}))
+            out: dict[str, SlotOut] = dict(self.values)
+            out.update(self.shaped)  # a List or Composite slot goes back in its shape
+            return out
+        others: dict[str, SlotOut] = {}
+        others.update(self.other_intents.get(intent, {}))
+        return others
