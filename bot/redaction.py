@@ -4,7 +4,8 @@ What counts as card data, in text a person typed, spoke or keyed:
 - **card numbers**: 13–19 digits that pass the Luhn check, in any script's digits (full-width,
   Arabic-Indic, ... after NFKC), with zero-width or other format characters anywhere, grouped by
   any short separators (spaces, NBSP, tabs, newlines, ", ", " - ", "/", dots), glued to letters
-  ("card4242…"), or spoken ("four two four two…", "double four", "triple two", "oh"). At most the
+  ("card4242…"), or spoken in any language `bot.language` has ("four two four two…", "double
+  four", "triple two", "oh", "cuatro dos…", "doble cuatro", "cuarenta y dos"). At most the
   last four digits of a Luhn-valid number are kept ("•••• 4242"); a long digit run that fails Luhn
   is masked entirely ("••••") — it is most likely a mistyped card number;
 - **security codes**: a 3–4 digit group, typed or spoken, where a code is plausible — after "cvv",
@@ -31,8 +32,19 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.language import every_language, fold
 from bot.redact import luhn_ok
-from bot.validation.spoken import DIGIT_WORDS, TEEN_WORDS, TENS_WORDS
+
+# The number words of every language, whatever the turn's: a card number read in Spanish is as
+# much a card number in an English bot's history (English "o" is left out: it is a word).
+_LANGUAGES = every_language()
+DIGIT_WORDS: dict[str, str] = {w: d for lang in _LANGUAGES for w, d in lang.digits.items() if w != "o"}
+TEEN_WORDS: dict[str, int] = {
+    w: n for lang in _LANGUAGES for w, n in {**lang.teens, **lang.compounds}.items()
+}
+TENS_WORDS: dict[str, int] = {w: n for lang in _LANGUAGES for w, n in lang.tens.items()}
+_REPEATS: dict[str, int] = {w: n for lang in _LANGUAGES for w, n in lang.repeats.items()}
+_JOINERS = frozenset(lang.tens_joiner for lang in _LANGUAGES if lang.tens_joiner)  # "cuarenta y dos"
 
 CARD_MASK = "••••"
 CODE_MASK = "•••"
@@ -48,32 +60,29 @@ _CONTEXT = 40  # characters before a code in which its keyword or an expiry may 
 _WALLET = re.compile(r"0x[0-9a-f]{40}(?![0-9a-z])", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _MASKED_LAST4 = re.compile(re.escape(CARD_MASK) + r" ([0-9]{4})")
+_ANNOUNCERS = "|".join(word for lang in _LANGUAGES for word in lang.code_words)  # "cvv", "código"...
 _CODE_WORDS = re.compile(
-    r"\b(?:cvv2?|cvc2?|csc|cid|cvn|security\s+(?:code|number)|verification\s+(?:code|number|value)|"
-    r"card\s+code|code\s+on\s+the\s+back|back\s+of\s+the\s+card|code|pin)(?![a-z])"
-    r"[^a-z0-9]*(?:[a-z]+[^a-z0-9]+){0,3}$",
+    rf"\b(?:{_ANNOUNCERS})(?![a-záéíóúñ])[^a-z0-9]*(?:[a-záéíóúüñ]+[^a-z0-9]+){{0,3}}$",
     re.IGNORECASE,
 )
-_CODE_AFTER = re.compile(  # "389 is my cvv"
-    r"^[^a-z0-9]*(?:[a-z]+[^a-z0-9]+){0,3}(?:cvv2?|cvc2?|csc|security\s+code|verification\s+code)\b",
+_CODE_AFTER = re.compile(  # "389 is my cvv", "389 es el código"
+    r"^[^a-z0-9]*(?:[a-záéíóúüñ]+[^a-z0-9]+){0,3}(?:cvv2?|cvc2?|csc|security\s+code|verification\s+code|"
+    r"c[oó]digo(?:\s+de\s+seguridad)?)\b",
     re.IGNORECASE,
 )
 _EXPIRY = re.compile(
     r"(?:\b[0-9]{1,2}\s*[/\-.]\s*(?:[0-9]{2}|[0-9]{4})|" + re.escape(CARD_MASK) + r"(?: [0-9]{4})?)\W*$"
 )
-_MONTHS = (
-    "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|"
-    "september|oct|october|nov|november|dec|december"
-)
+_MONTHS = "|".join(sorted({m for lang in _LANGUAGES for m in lang.months}, key=len, reverse=True))
 _MONTH_YEAR = re.compile(rf"\b(?:{_MONTHS})\W+(?:[0-9]{{2}}|[0-9]{{4}})\W*$", re.IGNORECASE)
 _YEAR_AFTER_MONTH = re.compile(rf"\b(?:{_MONTHS})\W*$|/\s*$", re.IGNORECASE)
-_REPEATS = {"double": 2, "triple": 3}
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_NUMBER_WORDS = frozenset({*DIGIT_WORDS, *TEEN_WORDS, *TENS_WORDS} - {"o"})
+_NUMBER_WORDS = frozenset({*DIGIT_WORDS, *TEEN_WORDS, *TENS_WORDS})
+_INNER_WORDS = re.compile(r"\b(?:" + "|".join(sorted({*_REPEATS, *_JOINERS})) + r")\b")
 # A digit in any script (\d is Unicode-aware) or a character NFKC folds into one (super/subscripts,
 # circled forms): with a number word, the only signs that there is anything to look at.
 _DIGIT_LIKE = re.compile(r"[\d\u00b2\u00b3\u00b9\u2070-\u209f\u2460-\u24ff\u2776-\u2793]")
-_LETTERS = re.compile(r"[a-z]+")
+_LETTERS = re.compile(r"[a-záéíóúüñ]+")
 
 
 # --- normalization ------------------------------------------------------------------------------
@@ -125,7 +134,9 @@ def _tokens(text: str) -> list[_Token]:
         if any(a <= start < b for a, b in wallets):
             continue
         word = match.group(0)
-        lower = word.lower()
+        lower = fold(word)
+        if lower in _JOINERS and pending_tens is not None:
+            continue  # "cuarenta y dos": the tens wait for their unit across the joiner
         if word.isdigit():
             tokens.append(_Token(start, end, _repeat(word, repeat), False))
             repeat = 1
@@ -167,16 +178,25 @@ def _repeat(digits: str, times: int) -> str:
 
 
 def _runs(text: str, tokens: list[_Token]) -> list[list[_Token]]:
-    """Tokens that belong to one number: separated only by a few non-letter characters."""
+    """Tokens that belong to one number: separated only by a few non-letter characters (and the
+    words that belong inside a spoken number: "double", "y")."""
     runs: list[list[_Token]] = []
     for token in tokens:
-        if runs:
-            gap = text[runs[-1][-1].end : token.start]
-            if len(gap) <= _MAX_GAP and not any(c.isalnum() for c in gap):
-                runs[-1].append(token)
-                continue
+        if runs and _joins(text[runs[-1][-1].end : token.start]):
+            runs[-1].append(token)
+            continue
         runs.append([token])
     return runs
+
+
+def _joins(gap: str) -> bool:
+    """Whether `gap` separates two pieces of one number."""
+    if len(gap) <= _MAX_GAP and not any(c.isalnum() for c in gap):
+        return True
+    if len(gap) > 3 * _MAX_GAP + 8:
+        return False
+    rest = _INNER_WORDS.sub(" ", fold(gap))
+    return len(rest) <= 2 * _MAX_GAP and not any(c.isalnum() for c in rest)
 
 
 # --- detection ----------------------------------------------------------------------------------
@@ -277,11 +297,14 @@ def _groups(text: str, tokens: list[_Token]) -> list[list[_Token]]:
     """Spoken digits said one by one form one group ("eight one seven"); typed groups stand alone."""
     groups: list[list[_Token]] = []
     for token in tokens:
-        if groups and token.spoken and groups[-1][-1].spoken:
-            gap = text[groups[-1][-1].end : token.start]
-            if len(gap) <= _MAX_GAP and not any(c.isalnum() for c in gap):
-                groups[-1].append(token)
-                continue
+        if (
+            groups
+            and token.spoken
+            and groups[-1][-1].spoken
+            and _joins(text[groups[-1][-1].end : token.start])
+        ):
+            groups[-1].append(token)
+            continue
         groups.append([token])
     return groups
 
@@ -321,7 +344,7 @@ def redact_free_text(text: str, *, card_context: bool = False) -> str:
     if (
         not _DIGIT_LIKE.search(text)
         and (text.isascii() or unicodedata.is_normalized("NFKC", text))  # no full-width "ｆｏｕｒ"
-        and _NUMBER_WORDS.isdisjoint(_LETTERS.findall(text.lower()))
+        and _NUMBER_WORDS.isdisjoint(fold(w) for w in _LETTERS.findall(text.lower()))
     ):
         return text  # no digit in any script, no number word: nothing to mask
     normalized, origin = _normalize(text)

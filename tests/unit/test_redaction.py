@@ -14,6 +14,7 @@ from bot.redact import luhn_ok
 from bot.redaction import (
     CARD_MASK,
     CODE_MASK,
+    has_card_number,
     redact_answer,
     redact_free_text,
     redact_stored,
@@ -156,3 +157,33 @@ def test_masks_never_carry_more_than_four_digits_of_a_card(pan: str, noise: str)
     for match in re.finditer(re.escape(CARD_MASK) + r" ([0-9]+)", stored):
         assert len(match.group(1)) == 4
     assert pan not in digits_of(stored)
+
+
+# --- every language's numbers -------------------------------------------------------------------
+
+_ES_DIGITS = ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        " ".join(_ES_DIGITS[int(d)] for d in "4242424242424242"),
+        "Cuatro, dos, cuatro, dos, cuatro, dos, cuatro, dos, cuatro, dos, cuatro, dos, cuatro, dos, cuatro, dos",
+        " ".join(["cuarenta y dos"] * 8),
+        " ".join(["doble cuatro dos"] * 5) + " cuatro dos",
+        " ".join(["double four two"] * 5) + " four two",
+        "mi tarjeta es " + " ".join(_ES_DIGITS[int(d)] for d in "4111111111111111"),
+    ],
+)
+def test_a_card_number_spoken_in_any_language_is_masked(said: str) -> None:
+    stored = redact_stored(said)
+    assert "••••" in stored
+    assert not has_card_number(stored)
+
+
+def test_spanish_security_codes_are_masked_where_a_code_is_plausible() -> None:
+    assert redact_stored("el código de seguridad es 123") == "el código de seguridad es •••"
+    assert redact_stored("el código es uno dos tres") == "el código es •••"
+    assert redact_stored("vence diciembre 2027 817") == "vence diciembre 2027 •••"
+    assert redact_stored("817 es el código") == "••• es el código"
+    assert redact_stored("tengo dos tarjetas y una billetera") == "tengo dos tarjetas y una billetera"

@@ -7,8 +7,11 @@ import re
 import unicodedata
 
 from bot.dev.simulator.api import SimResult
+from bot.language import every_language
 from bot.redact import luhn_ok
 from bot.validation.spoken import spoken_to_digits
+
+_LANGUAGES = every_language()
 
 # --------------------------------------------------------------------------------------------
 # Leak checks
@@ -20,13 +23,25 @@ _DIGIT_RUN = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d)*")
 # A number the user gave stands on its own: digits inside a word or a hex string such as a wallet
 # address ("0x5290840009852788...") are not a card number, even when a run of them passes Luhn.
 _STANDALONE_RUN = re.compile(rf"(?<![0-9A-Za-z])\d(?:{_SEPARATOR}{{0,3}}\d)*(?![0-9A-Za-z])")
-_REPEATS = frozenset({"double", "triple"})
+_REPEATS = frozenset(word for language in _LANGUAGES for word in language.repeats)
 _CODE_LEAD = re.compile(
-    r"^\s*(?:(?:it's|it is|that's|the|my|security|code|cvv2?|cvc|is)\b[\s:,]*)+", re.IGNORECASE
+    r"^\s*(?:(?:it's|it is|that's|the|my|security|code|cvv2?|cvc|is|"
+    r"es|el|mi|c[oó]digo|de|seguridad)\b[\s:,]*)+",
+    re.IGNORECASE,
 )
 _NAMED_CODE = re.compile(
-    r"\b(?:security code|cvv2?|cvc|code)\b\D{0,20}?(?<!\d)(\d{3,4})(?!\d)", re.IGNORECASE
+    r"\b(?:security code|cvv2?|cvc|code|c[oó]digo(?: de seguridad)?)\b\D{0,20}?(?<!\d)(\d{3,4})(?!\d)",
+    re.IGNORECASE,
 )
+
+
+def _spoken(text: str) -> str | None:
+    """`text` as digits in the first language whose words it is made of (None: in none)."""
+    for language in _LANGUAGES:
+        digits = spoken_to_digits(text, language)
+        if digits is not None:
+            return digits
+    return None
 
 
 def _ascii_digits(text: str) -> str:
@@ -59,10 +74,10 @@ def card_numbers_in(text: str) -> set[str]:
     group: list[str] = []
     for token in [*_NUMBER_TOKEN.split(text), ""]:  # spoken: "four two four two ..."
         word = token.lower().strip(".-#")
-        if word and (word.isdigit() or word in _REPEATS or spoken_to_digits(word) not in (None, "")):
+        if word and (word.isdigit() or word in _REPEATS or _spoken(word) not in (None, "")):
             group.append(word)
             continue
-        spoken = spoken_to_digits(" ".join(group)) if group else None
+        spoken = _spoken(" ".join(group)) if group else None
         if spoken and _plausible_pan(spoken):
             found.add(spoken)
         group = []
@@ -74,7 +89,7 @@ def security_codes_in(text: str, *, asked: bool) -> set[str]:
     or digits after "security code"/"CVV"/"CVC" anywhere. Only 3-4 digit codes count."""
     found = {m.group(1) for m in _NAMED_CODE.finditer(_ascii_digits(text))}
     if asked:
-        digits = spoken_to_digits(_CODE_LEAD.sub("", _ascii_digits(text)))
+        digits = _spoken(_CODE_LEAD.sub("", _ascii_digits(text)))
         if digits and 3 <= len(digits) <= 4:
             found.add(digits)
     return found
