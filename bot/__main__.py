@@ -53,8 +53,19 @@ def main(argv: list[str] | None = None) -> int:
         "--show-state", action="store_true", help="print intent, dialog action, masked slots, attributes"
     )
     mode = chat.add_mutually_exclusive_group()
-    mode.add_argument("--voice", action="store_true", help="send inputMode Speech")
-    mode.add_argument("--dtmf", action="store_true", help="send inputMode DTMF")
+    mode.add_argument(
+        "--voice",
+        action="store_true",
+        help="a phone call: inputMode Speech, SSML accepted (as Amazon Connect)",
+    )
+    mode.add_argument(
+        "--dtmf",
+        action="store_true",
+        help="the phone's keypad: inputMode DTMF, SSML accepted (# ends, * restarts)",
+    )
+    chat.add_argument(
+        "--locale", default="en_US", help="the bot locale to talk to (default en_US; e.g. es_US)"
+    )
     chat.add_argument("--session", metavar="ID", help="resume (or start) the session with this id")
     who = chat.add_mutually_exclusive_group()
     who.add_argument("--user-token", metavar="TOKEN", help="pass user_token in requestAttributes")
@@ -130,6 +141,7 @@ def _command(args: argparse.Namespace) -> int:
         return run_chat(
             show_state=args.show_state,
             input_mode="Speech" if args.voice else "DTMF" if args.dtmf else "Text",
+            locale=args.locale,
             session_id=args.session,
             user_token=args.user_token if args.user_token is not None else args.as_user,
             template=args.template,

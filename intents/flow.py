@@ -7,6 +7,7 @@ records what it got, then asks `next_step` for the first thing still missing.
 from __future__ import annotations
 
 from bot import dialog
+from bot.attributes import capture_settings
 from bot.dialog import Reply
 from bot.payments import CardCapture
 from bot.speech import Say, digits, join, month_year
@@ -40,9 +41,11 @@ def next_step(turn: PaymentTurn, intro: str | Say = "") -> Reply:
     s.status = Status.COLLECTING
     if not s.first_name:
         s.step = Step.NAME
+        _hint_remembered_name(turn)
         return dialog.elicit_slot(turn, "FirstName", join(intro, m.ask_first_name), intent="CollectName")
     if not s.last_name:
         s.step = Step.NAME
+        _hint_remembered_name(turn)
         turn.set_slot("FirstName", s.first_name, intent="CollectName")
         asked = m.ask_last_name(first_name=s.first_name)
         return dialog.elicit_slot(turn, "LastName", join(intro, asked), intent="CollectName")
@@ -51,7 +54,18 @@ def next_step(turn: PaymentTurn, intro: str | Say = "") -> Reply:
         return dialog.elicit_slot(turn, "CardNumber", join(intro, m.ask_card_number), intent="CollectCard")
     s.step = Step.CONFIRM
     s.status = Status.AWAITING_CONFIRMATION
+    for key, value in capture_settings("Confirm", "*", allow_interrupt=False).items():
+        turn.set_attribute(key, value)  # on a call, the read-back is heard to the end
     return dialog.confirm_intent(turn, "Confirm", join(intro, summary(turn)))
+
+
+def _hint_remembered_name(turn: PaymentTurn) -> None:
+    """A signed-in user's remembered cardholder name, as runtime hints for the name slots: speech
+    recognition expects it (the user still says it; nothing is filled in for them)."""
+    remembered = (turn.remembered or {}).get("cardholder_name", "").split()
+    if len(remembered) >= 2:
+        dialog.hint(turn, "FirstName", [remembered[0]], intent="CollectName")
+        dialog.hint(turn, "LastName", [" ".join(remembered[1:])], intent="CollectName")
 
 
 def summary(turn: PaymentTurn) -> Say:

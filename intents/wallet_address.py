@@ -33,7 +33,22 @@ from intents.flow import PaymentTurn
 from intents.messages import say
 from intents.session import PaymentSession
 
-_CHANGE = re.compile(r"\b(change|update|new|replace|set|add|save|store|different)\b", re.IGNORECASE)
+# Words that ask for a new address rather than the one on file, by language (bot.language codes).
+_CHANGE = {
+    "en": re.compile(r"\b(change|update|new|replace|set|add|save|store|different)\b", re.IGNORECASE),
+    "es": re.compile(
+        r"\b(cambiar|cambia|cambio|actualiza|actualizar|nueva|nuevo|reemplaza|reemplazar|guarda|guardar|"
+        r"agrega|agregar|registra|registrar|otra|distinta)\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def _changing(turn: PaymentTurn) -> bool:
+    words = _CHANGE.get(turn.language.code, _CHANGE["en"])
+    return bool(words.search(turn.transcript))
+
+
 _ADDRESS_LIKE = re.compile(r"0[xX][0-9a-zA-Z]+")
 
 
@@ -61,7 +76,7 @@ def wallet(turn: PaymentTurn) -> Reply:
         text = (m.wallet_updated if changed else m.wallet_saved)(wallet=spell(mask_wallet(result.value)))
         return _done(turn, text)
 
-    if s.wallet_address and not _CHANGE.search(turn.transcript):
+    if s.wallet_address and not _changing(turn):
         shown = mask_wallet(s.wallet_address) if turn.input_mode is not InputMode.TEXT else s.wallet_address
         return _done(turn, say(turn).wallet_on_file(wallet=spell(shown)))
     if remembered := _remembered_wallet(turn):
@@ -69,12 +84,12 @@ def wallet(turn: PaymentTurn) -> Reply:
             s.wallet_address = remembered
             turn.set_slot("WalletAddress", remembered)
             return _done(turn, say(turn).wallet_reused(wallet=spell(mask_wallet(remembered))))
-        if turn.confirmation_state == "Denied" or _CHANGE.search(turn.transcript):
+        if turn.confirmation_state == "Denied" or _changing(turn):
             return dialog.elicit_slot(turn, "WalletAddress", say(turn).ask_wallet)
         return dialog.confirm_intent(
             turn, "WalletAddress", say(turn).wallet_remembered(wallet=spell(mask_wallet(remembered)))
         )
-    if not s.wallet_address and not _CHANGE.search(turn.transcript):
+    if not s.wallet_address and not _changing(turn):
         return dialog.elicit_slot(turn, "WalletAddress", say(turn).wallet_none)
     return dialog.elicit_slot(turn, "WalletAddress", say(turn).ask_wallet)
 

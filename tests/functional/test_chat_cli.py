@@ -101,3 +101,20 @@ def test_invoke_prints_the_response_on_stdout_and_metrics_on_stderr(tmp_path: Pa
     assert "sessionState" in json.loads(run.stdout)
     emf = [json.loads(line) for line in run.stderr.splitlines() if line.startswith('{"_aws"')]
     assert any(doc.get("intent") == "CollectCard" for doc in emf)
+
+
+def test_a_spanish_phone_call(tmp_path: Path) -> None:
+    spanish = ["quiero hacer un pago", "Ana", "García", "4242 4242 4242 4242", EXPIRY, "uno dos tres", "sí"]
+    run = chat(tmp_path, spanish, "--locale", "es_US", "--voice", "--show-state")
+    assert run.returncode == 0, run.stderr
+    bot_lines = [line for line in run.stdout.splitlines() if line.startswith("bot: ")]
+    assert bot_lines[0] == "bot: Claro. ¿Cuál es el nombre del titular de la tarjeta?"
+    assert "Puede decir los dígitos, o marcarlos y oprimir numeral" in bot_lines[2]
+    assert (
+        bot_lines[-1] == "bot: Listo, su Visa terminada en 4242 quedó guardada."
+    )  # spoken: the dash is a pause
+    assert (
+        'ssml: <speak>Listo, <break time="300ms"/> su Visa terminada en <say-as interpret-as="digits">4242'
+        in run.stdout
+    )
+    assert "es_US" in run.stdout.splitlines()[0]

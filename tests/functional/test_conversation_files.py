@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ class EchoSimulator:
         self.state: dict[str, Any] = {"sessionAttributes": {"sig": "v1.x"}}
         self.asked: str | None = None
 
-    def say(self, text: str, *, input_mode: str = "Text") -> SimResult:
+    def say(self, text: str, *, input_mode: str = "Text", ssml: bool | None = None) -> SimResult:
         slot, self.asked = self.asked, "SecurityCode"
         return SimResult(
             text=text,
@@ -159,7 +160,7 @@ class SecuritySimulator(EchoSimulator):
         super().__init__()
         self.invalid = invalid
 
-    def say(self, text: str, *, input_mode: str = "Text") -> SimResult:
+    def say(self, text: str, *, input_mode: str = "Text", ssml: bool | None = None) -> SimResult:
         from bot.logs import security_event
 
         security_event("forged_session_attributes", "session-1")
@@ -283,7 +284,7 @@ class LoggingSimulator(EchoSimulator):
         super().__init__()
         self.exc_info = exc_info
 
-    def say(self, text: str, *, input_mode: str = "Text") -> SimResult:
+    def say(self, text: str, *, input_mode: str = "Text", ssml: bool | None = None) -> SimResult:
         log = logging.getLogger("bot.intents.example")
         if self.exc_info:
             try:
@@ -420,3 +421,75 @@ def test_files_without_a_date_do_not_depend_on_the_day(
     for day in (dt.date(2018, 6, 1), dt.date(2050, 1, 1)):
         report = run_conversation(conversation.model_copy(update={"today": day}), reference)
         assert report.passed, f"{path.name} depends on the date (add today:)\n{format_report(report)}"
+
+
+# ---- channels, locales, SSML expectations -------------------------------------------------------
+
+
+class RecordingSimulator(EchoSimulator):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, bool | None]] = []
+
+    def say(self, text: str, *, input_mode: str = "Text", ssml: bool | None = None) -> SimResult:
+        self.calls.append((input_mode, ssml))
+        result = super().say(text, input_mode=input_mode)
+        result.messages = ['<speak>you said <say-as interpret-as="digits">42</say-as></speak>']
+        result.content_types = ["SSML"]
+        return result
+
+
+def test_input_names_the_channel_per_file_and_per_turn(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name: channels\ninput: voice\nturns:\n  - user: hi\n  - user: '42#'\n    input: dtmf\n"
+        "  - user: typed\n    input: text\n  - user: raw\n    input_mode: Speech\n",
+    )
+    simulator = RecordingSimulator()
+    run_conversation(load_conversation(path), lambda _: simulator)
+    assert simulator.calls == [("Speech", True), ("DTMF", True), ("Text", False), ("Speech", False)]
+
+
+def test_ssml_expectations_match_what_is_sent_and_messages_what_is_said(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name: ssml\nturns:\n  - user: hi\n    expect:\n      content_type: SSML\n"
+        "      message: '^you said 42$'\n      ssml: 'interpret-as=\"digits\">42<'\n"
+        "  - user: again\n    expect: {content_type: PlainText, ssml: 'characters'}\n",
+    )
+    report = run_conversation(load_conversation(path), lambda _: RecordingSimulator())
+    assert report.failures == [
+        "turn 2: expected every message as PlainText, got SSML",
+        "turn 2: expected SSML matching /characters/, got "
+        "'<speak>you said <say-as interpret-as=\"digits\">42</say-as></speak>'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "name: x\ninput: voice\ninput_mode: Speech\nturns: [{user: hi}]\n",
+            "input (text, voice, dtmf) or input_mode",
+        ),
+        (
+            "name: x\nturns: [{user: hi, input: voice, input_mode: Text}]\n",
+            "input (text, voice, dtmf) or input_mode",
+        ),
+        ("name: x\ninput: phone\nturns: [{user: hi}]\n", "input"),
+        ("name: x\nlocale: spanish\nturns: [{user: hi}]\n", "not a Lex locale id"),
+    ],
+)
+def test_channel_and_locale_mistakes_are_named(tmp_path: Path, text: str, error: str) -> None:
+    with pytest.raises(ConversationFileError, match=re.escape(error)):
+        load_conversation(write(tmp_path, text))
+
+
+def test_a_file_plays_in_its_own_locale(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name: es\nlocale: es_US\nturns:\n  - user: hacer un pago\n"
+        "    expect: {slot: FirstName, message: '^Claro'}\n",
+    )
+    report = run_conversation(load_conversation(path), local_simulators("intents.app:app"))
+    assert report.passed, report.failures

@@ -825,3 +825,49 @@ def test_inputs_lex_would_refuse(definition: BotDefinition) -> None:
         sim.say("x" * 1025)
     with pytest.raises(ValueError, match="input_mode"):
         sim.say("hi", input_mode="Telepathy")
+
+
+# ---- voice, keypad and languages -----------------------------------------------------------------
+
+
+def test_keypad_input_is_collected_as_lex_collects_it(tmp_path: Path) -> None:
+    from bot.dev.local import local_bot
+
+    sim = local_bot("intents.app:app", ROOT / "template.yaml").simulator(accept_ssml=True)
+    for said in ("make a payment", "John", "Smith"):
+        sim.say(said, input_mode="Speech")
+    result = sim.say("1234*4242424242424242#999", input_mode="DTMF")  # * starts over, # ends
+    assert result.slot_to_elicit == "ExpirationDate"
+    event = result.invocations[0]["event"]
+    assert event["inputTranscript"] == "4242424242424242"
+    assert event["requestAttributes"]["x-amz-lex:accept-content-types"] == "PlainText,SSML"
+    assert result.content_types == ["SSML"]
+    sim.state["sessionAttributes"]["x-amz-lex:dtmf:max-length:CollectCard:ExpirationDate"] = "4"
+    result = sim.say("1239999#", input_mode="DTMF")  # max-length: only 4 keys count
+    assert result.invocations[0]["event"]["inputTranscript"] == "1239"
+
+
+def test_ssml_polly_refuses_is_an_invalid_lambda_response() -> None:
+    from bot.dev.simulator.checks import response_errors
+
+    def response(content: str) -> dict[str, Any]:
+        return {
+            "sessionState": {"dialogAction": {"type": "ElicitIntent"}, "sessionAttributes": {}},
+            "messages": [{"contentType": "SSML", "content": content}],
+        }
+
+    assert response_errors(response('<speak>ok <break time="1s"/></speak>')) == []
+    assert response_errors(response("<speak><blink>no</blink></speak>")) == [
+        "SSML tag <blink> is not supported by Amazon Polly"
+    ]
+    assert response_errors(response("<speak>unclosed"))[0].startswith("SSML is not well-formed XML")
+
+
+def test_a_spanish_yes_confirms_in_the_spanish_locale() -> None:
+    from bot.dev.local import local_bot
+
+    sim = local_bot("intents.app:app", ROOT / "template.yaml", locale="es_US").simulator()
+    for said in ("quiero hacer un pago", "Ana", "García", "4242424242424242", "12/30", "123"):
+        result = sim.say(said)
+    assert result.dialog_action == "ConfirmIntent"
+    assert sim.say("sí, claro").intent_state == "Fulfilled"

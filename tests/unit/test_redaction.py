@@ -168,7 +168,7 @@ _ES_DIGITS = ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", 
     "said",
     [
         " ".join(_ES_DIGITS[int(d)] for d in "4242424242424242"),
-        "Cuatro, dos, cuatro, dos, cuatro, dos, cuatro, dos, cuatro, dos, cuatro, dos, cuatro, dos, cuatro, dos",
+        ", ".join(["Cuatro", "dos"] * 8),
         " ".join(["cuarenta y dos"] * 8),
         " ".join(["doble cuatro dos"] * 5) + " cuatro dos",
         " ".join(["double four two"] * 5) + " four two",

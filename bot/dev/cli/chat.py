@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
+from bot.dev.simulator.api import InvalidLambdaResponse, SimResult, SsmlMessage, spoken_text
 from bot.dev.simulator.runtime import LexSimulator
 
 SESSION_ID = re.compile(r"^[0-9a-zA-Z._:-]{2,100}$")  # Lex's own session id constraint
@@ -35,6 +35,7 @@ def run_chat(
     *,
     show_state: bool = False,
     input_mode: str = "Text",
+    locale: str = "en_US",
     session_id: str | None = None,
     user_token: str | None = None,
     template: str = "template.yaml",
@@ -59,7 +60,7 @@ def run_chat(
     settings = Settings.from_env()
     configure_logging(settings.log_level)
     try:
-        bot = local_bot(app, template, settings=settings, app_dir=app_dir)
+        bot = local_bot(app, template, settings=settings, app_dir=app_dir, locale=locale)
     except BotDefinitionError as exc:
         print(f"cannot load the bot: {exc}", file=err)
         return 2
@@ -68,6 +69,7 @@ def run_chat(
     sim = bot.simulator(
         session_id=session_id,
         request_attributes={"user_token": user_token} if user_token is not None else None,
+        accept_ssml=input_mode != "Text",  # a call: Connect plays SSML
     )
     resumed = session_id is not None and _restore(sim)
     interactive = source.isatty()
@@ -95,7 +97,9 @@ def run_chat(
                 print(f"error: {exc}", file=err)
                 continue
             for message in result.messages or ["(no message)"]:
-                print(f"bot: {message}", file=out)
+                print(f"bot: {spoken_text(message)}", file=out)
+                if show_state and isinstance(message, SsmlMessage):
+                    print(f"     ssml: {message}", file=out)
             if show_state:
                 print(format_state(result), file=out)
             out.flush()

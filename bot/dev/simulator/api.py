@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,3 +29,18 @@ class SimResult:
     invocations: list[dict[str, Any]] = field(default_factory=list)  # [{"event": ..., "response": ...}, ...]
     error: str | None = None  # set when the Lambda response was invalid (the turn is then an error turn)
     content_types: list[str] = field(default_factory=list)  # per message: PlainText | SSML
+
+
+class SsmlMessage(str):
+    """A message the code hook sent as SSML (Lex passes it on with contentType SSML)."""
+
+    __slots__ = ()
+
+
+def spoken_text(message: str, content_type: str | None = None) -> str:
+    """What a message says: an SSML message's text without its tags, a plain one as it is."""
+    if isinstance(message, SsmlMessage) or content_type == "SSML":
+        from bot.respond import ssml_text
+
+        return " ".join((ssml_text(message) or re.sub(r"<[^>]*>", "", message)).split())
+    return message

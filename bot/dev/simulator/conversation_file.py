@@ -22,7 +22,16 @@ from pydantic import (
 )
 
 InputMode = Literal["Text", "Speech", "DTMF"]
+Channel = Literal["text", "voice", "dtmf"]
 ExpectedValue = str | int | None
+# `input:` — the channel a turn comes from: typed chat, a phone call (speech, SSML accepted as
+# Amazon Connect announces it), or the phone's keypad on that call.
+CHANNELS: dict[str, tuple[InputMode, bool]] = {
+    "text": ("Text", False),
+    "voice": ("Speech", True),
+    "dtmf": ("DTMF", True),
+}
+_LOCALE_ID = re.compile(r"[a-z]{2}_[A-Z0-9]{2,3}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,8 +80,10 @@ class Expectation(BaseModel):
     error: str | None = None
     security_events: list[str] | None = None
     handler_error: str | None = None
+    content_type: Literal["PlainText", "SSML"] | None = None  # of every message the code hook sent
+    ssml: str | None = None  # regex, searched in the SSML of the messages, as sent
 
-    _regex = field_validator("message", "no_message", "error", "handler_error")(_compile)
+    _regex = field_validator("message", "no_message", "error", "handler_error", "ssml")(_compile)
     _matchers = field_validator("attributes", "slots")(_check_matchers)
 
 
@@ -83,6 +94,7 @@ class Turn(BaseModel):
 
     user: str | None = None
     input_mode: InputMode | None = None
+    input: Channel | None = None
     expect: Expectation | None = None
     forge_attributes: dict[str, str | None] | None = None
     replace_attributes: dict[str, str] | None = None
@@ -105,8 +117,10 @@ class Turn(BaseModel):
                 "a turn needs exactly one of user, forge_attributes, replace_attributes"
                 + (f" (got {', '.join(kinds)})" if kinds else "")
             )
-        if self.user is None and (self.expect is not None or self.input_mode is not None):
-            raise ValueError("expect and input_mode belong to user turns, not to attribute forgeries")
+        if self.user is None and (self.expect is not None or self.input_mode or self.input):
+            raise ValueError("expect, input and input_mode belong to user turns, not to attribute forgeries")
+        if self.input is not None and self.input_mode is not None:
+            raise ValueError("give input (text, voice, dtmf) or input_mode, not both")
         return self
 
 
@@ -133,10 +147,29 @@ class Conversation(BaseModel):
     today: dt.date | None = None
     now: dt.datetime | None = None
     input_mode: InputMode = "Text"
+    input: Channel | None = None
+    locale: str = "en_US"
     request_attributes: dict[str, str] = Field(default_factory=dict)
     turns: list[Turn] = Field(min_length=1)
     final: Expectation | None = None
     _path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("locale")
+    @classmethod
+    def _a_locale(cls, value: str) -> str:
+        if not _LOCALE_ID.fullmatch(value):
+            raise ValueError(f"not a Lex locale id: {value!r} (write it as en_US, es_US)")
+        return value
+
+    def channel(self, turn: Turn) -> tuple[InputMode, bool]:
+        """(input mode, SSML accepted) of a user turn: its own `input`/`input_mode`, else the file's."""
+        if turn.input is not None:
+            return CHANNELS[turn.input]
+        if turn.input_mode is not None:
+            return turn.input_mode, False
+        if self.input is not None:
+            return CHANNELS[self.input]
+        return self.input_mode, False
 
     @field_validator("today", mode="before")
     @classmethod
@@ -167,6 +200,8 @@ class Conversation(BaseModel):
 
     @model_validator(mode="after")
     def _same_day(self) -> Conversation:
+        if self.input is not None and "input_mode" in self.model_fields_set:
+            raise ValueError("give input (text, voice, dtmf) or input_mode, not both")
         if self.today is not None and self.now is not None:
             day = self.now.astimezone(dt.UTC).date()
             if day != self.today:

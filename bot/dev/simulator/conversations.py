@@ -6,7 +6,10 @@ A conversation file (`tests/conversations/*.yaml`) is one dialog from the user's
     description: the reference payment conversation   # optional
     today: 2026-12-01                       # optional: pin the clock to that day (noon UTC)
     now: 2026-12-01T10:00:00Z               # optional: or to that instant (no offset: UTC)
-    input_mode: Text                        # optional default for every turn: Text | Speech | DTMF
+    locale: es_US                           # optional: the bot locale the conversation is in (en_US)
+    input: voice                            # optional default channel: text | voice (Speech, SSML
+                                            # accepted, as on Amazon Connect) | dtmf (keypad on a call)
+    input_mode: Text                        # or the raw input mode: Text | Speech | DTMF (no SSML)
     request_attributes: {channel: web}      # optional, sent with every turn (strings)
     turns:
       - user: I'd like to make a payment    # what the user says (quote numbers: "123", "4242 ...")
@@ -16,6 +19,9 @@ A conversation file (`tests/conversations/*.yaml`) is one dialog from the user's
           slot: FirstName                   # slot elicited (null: none)
           state: InProgress                 # intent state: InProgress | Fulfilled | Failed | ...
           message: "first name"             # regex, searched in the bot's messages joined by spaces
+                                            # (SSML messages: the text they speak)
+          ssml: 'interpret-as="digits">4242'   # regex, searched in the SSML messages as sent
+          content_type: SSML                # every message the code hook sent is SSML (or PlainText)
           no_message: "4242"                # regex that must NOT be found in the messages
           nlu_intent: CollectName           # intent NLU recognized for the input (null when filling a slot)
           attributes:                       # subset match on the session attributes after the turn:
@@ -28,8 +34,9 @@ A conversation file (`tests/conversations/*.yaml`) is one dialog from the user's
                                             # during the turn, in order (default: none at all)
           handler_error: "UnknownName: .*CardNumbr"   # regex: this turn is expected to make a handler
                                             # raise (searched in "Type: message" of each one)
-      - user: "4242 4242 4242 4242"
-        input_mode: Speech                  # per-turn override of the input mode
+      - user: "4242424242424242#"
+        input: dtmf                         # per-turn channel (or input_mode: Speech ...); keypad
+                                            # input is collected as Lex does (# ends, * restarts)
       - forge_attributes: {status: completed, sig: null}
                                             # a client tampering with its session attributes before the
                                             # next turn (PutSession): merged into the current ones, the
@@ -95,7 +102,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
+from bot.dev.simulator.api import InvalidLambdaResponse, SimResult, spoken_text
 from bot.dev.simulator.conversation_file import (
     Conversation,
     ConversationFileError,
@@ -144,7 +151,7 @@ __all__ = [
 class Simulator(Protocol):
     """What the runner needs from `bot.dev.simulator.runtime.LexSimulator`."""
 
-    def say(self, text: str, *, input_mode: InputMode = "Text") -> SimResult: ...
+    def say(self, text: str, *, input_mode: InputMode = "Text", ssml: bool | None = None) -> SimResult: ...
 
     @property
     def state(self) -> dict[str, Any]: ...
@@ -209,7 +216,7 @@ def run_conversation(
             sensitive_slots if sensitive_slots is not None else getattr(simulator, "masked_slots", ())
         )
         for number, turn in enumerate(conversation.turns, start=1):
-            mode: InputMode = turn.input_mode or conversation.input_mode
+            mode, ssml = conversation.channel(turn) if turn.user is not None else ("Text", False)
             record = TurnRecord(number, turn, mode)
             report.records.append(record)
             if turn.user is None:
@@ -221,7 +228,7 @@ def run_conversation(
             expected = turn.expect or Expectation()
             try:
                 with _BotLog(cards, codes) as logged:
-                    result = simulator.say(turn.user, input_mode=mode)
+                    result = simulator.say(turn.user, input_mode=mode, ssml=ssml)
             except InvalidLambdaResponse as exc:  # a simulator that raises instead of setting .error
                 record.security_events = logged.security_events
                 record.handler_errors = logged.handler_errors
@@ -293,11 +300,22 @@ def check(
     compare("slot", "slot", result.slot_to_elicit)
     compare("state", "intent state", result.intent_state)
     compare("nlu_intent", "NLU intent", result.nlu_intent)
-    said = " ".join(result.messages)
+    kinds = [*result.content_types, *[None] * len(result.messages)]
+    said = " ".join(spoken_text(m, kind) for m, kind in zip(result.messages, kinds, strict=False))
     if expected.message is not None and not re.search(expected.message, said):
         failures.append(f"expected a message matching /{expected.message}/, got {_show(said)}")
     if expected.no_message is not None and re.search(expected.no_message, said):
         failures.append(f"expected no message matching /{expected.no_message}/, got {_show(said)}")
+    if expected.content_type is not None:
+        types = sorted(set(result.content_types)) or ["none"]
+        if types != [expected.content_type]:
+            failures.append(f"expected every message as {expected.content_type}, got {', '.join(types)}")
+    if expected.ssml is not None:
+        sent = " ".join(
+            m for m, kind in zip(result.messages, result.content_types, strict=False) if kind == "SSML"
+        )
+        if not re.search(expected.ssml, sent):
+            failures.append(f"expected SSML matching /{expected.ssml}/, got {_show(sent or None)}")
     failures += _subset("attribute", expected.attributes, result.session_attributes)
     failures += _subset("slot value", expected.slots, result.slots)
     if expected.error is not None:
@@ -434,7 +452,8 @@ def local_simulators(
         )
         clock = conversation.clock
         pinned: dict[str, Any] = {"clock": clock} if clock is not None else {}
-        bot = local_bot(chosen, template, settings=settings, locale=locale, **pinned)
+        chosen_locale = conversation.locale if "locale" in conversation.model_fields_set else locale
+        bot = local_bot(chosen, template, settings=settings, locale=chosen_locale, **pinned)
         return bot.simulator(request_attributes=dict(conversation.request_attributes) or None, **pinned)
 
     return make

@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.dev.lexevents import code_hook_event, slot_text
-from bot.dev.simulator.api import InvalidLambdaResponse, SimResult
+from bot.dev.simulator.api import InvalidLambdaResponse, SimResult, SsmlMessage
 from bot.dev.simulator.checks import check_response
 from bot.dev.simulator.definition import BotDefinition, IntentDefinition, Prompt, load_definition
 from bot.dev.simulator.nlu import STRONG_MATCH, Interpretation, recognizer_for
@@ -65,21 +65,6 @@ DEFAULT_CONFIRMATION_RETRIES = 2
 FAILED_MESSAGE = "Sorry, I'm having trouble understanding. Let's stop here for now."
 MASK = "•"
 DTMF_DEFAULTS = {"end-character": "#", "deletion-character": "*", "max-length": "1024"}
-
-
-class SsmlMessage(str):
-    """A message the code hook sent as SSML (Lex passes it on with contentType SSML)."""
-
-    __slots__ = ()
-
-
-def spoken_text(message: str) -> str:
-    """What a message says: an SSML message's text without its tags, a plain one as it is."""
-    if isinstance(message, SsmlMessage):
-        from bot.respond import ssml_text
-
-        return " ".join((ssml_text(message) or re.sub(r"<[^>]*>", "", message)).split())
-    return message
 
 
 def _prompt_text(prompt: Prompt | None, intent: dict[str, Any] | None) -> list[str]:
