@@ -92,7 +92,7 @@ class Pipeline[S: Session]:
         try:
             event = LexEvent.model_validate(raw_event)
         except ValidationError as exc:
-            return bad_event(exc, self.app.texts_for(raw_locale(raw_event)).bad_request)
+            return bad_event(exc, self.app.texts_for(raw_locale(raw_event)).bad_request, raw_event)
         sid = event.sessionId
         identity = self.verifier.identify(event.requestAttributes) if self.verifier else ANONYMOUS
         if identity.status in ("invalid", "expired"):

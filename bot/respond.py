@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
+from bot.attributes import ClientAttributes, passthrough
 from bot.dialog import Message, Reply
 from bot.redact import redact
 from bot.security import sealing, signing
@@ -206,11 +207,52 @@ def raw_locale(raw: Any) -> str:
     return locale if isinstance(locale, str) and _LOCALE_ID.fullmatch(locale) else "en_US"
 
 
-def bad_event(exc: ValidationError, text: str) -> dict[str, Any]:
-    """The answer to an event that is not a readable Lex V2 code-hook event (names no field value)."""
+def bad_event(exc: ValidationError, text: str, raw: Any = None) -> dict[str, Any]:
+    """The answer to an event that is not a readable Lex V2 code-hook event (names no field value).
+
+    What can still be read is not dropped: the session attributes come back as the client sent
+    them (strings only, nothing that holds a card number, within the size bound; the bot's signed
+    state untouched, to be checked against the store on the next turn), and when the event names
+    the intent and the slot Lex was eliciting, that slot is asked for again instead of ending the
+    dialog."""
     fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})[:10]
     log.error("malformed Lex event", extra={"invalid_fields": fields})
-    return {
-        "sessionState": {"sessionAttributes": {}, "dialogAction": {"type": "ElicitIntent"}},
-        "messages": [{"contentType": "PlainText", "content": text}],
-    }
+    state = raw.get("sessionState") if isinstance(raw, dict) else None
+    state = state if isinstance(state, dict) else {}
+    sent = state.get("sessionAttributes")
+    strings = (
+        {k: v for k, v in sent.items() if isinstance(k, str) and isinstance(v, str)}
+        if isinstance(sent, dict)
+        else {}
+    )
+    session_id = raw.get("sessionId") if isinstance(raw, dict) else None
+    attributes = passthrough(
+        strings,
+        owned=(),
+        policy=_RECOVERED,
+        session_id=session_id if isinstance(session_id, str) else "unknown",
+    )
+    action: dict[str, Any] = {"type": "ElicitIntent"}
+    session: dict[str, Any] = {"sessionAttributes": attributes, "dialogAction": action}
+    intent, slot = _eliciting(state)
+    if intent is not None and slot is not None:
+        action.update(type="ElicitSlot", slotToElicit=slot)
+        session["intent"] = {"name": intent, "slots": {}, "state": "InProgress", "confirmationState": "None"}
+    return {"sessionState": session, "messages": [{"contentType": "PlainText", "content": text}]}
+
+
+_RECOVERED = ClientAttributes(max_bytes=32_768)  # the bot's own state is among them here
+
+
+def _eliciting(state: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The intent and slot Lex was eliciting, if the raw session state names valid ones."""
+    action, intent = state.get("dialogAction"), state.get("intent")
+    slot = (
+        action.get("slotToElicit")
+        if isinstance(action, dict) and action.get("type") == "ElicitSlot"
+        else None
+    )
+    name = intent.get("name") if isinstance(intent, dict) else None
+    if isinstance(name, str) and _NAME.fullmatch(name) and isinstance(slot, str) and _NAME.fullmatch(slot):
+        return name, slot
+    return None, None

@@ -86,9 +86,44 @@ RECOVERABLE: dict[str, Any] = {
 def test_malformed_events_get_a_valid_response(app: App, raw: Any, log_lines: io.StringIO) -> None:
     response = app.handle(raw)
     assert_valid_lex_response(response)
-    assert response["sessionState"]["dialogAction"]["type"] == "ElicitIntent"
+    state = raw.get("sessionState") if isinstance(raw, dict) else None
+    eliciting = isinstance(state, dict) and (state.get("dialogAction") or {}).get("type") == "ElicitSlot"
+    action = response["sessionState"]["dialogAction"]
+    if eliciting:  # the dialog is not dropped: the slot Lex was eliciting is asked for again
+        assert isinstance(state, dict)
+        assert action == {"type": "ElicitSlot", "slotToElicit": state["dialogAction"]["slotToElicit"]}
+        assert response["sessionState"]["intent"]["name"] == state["intent"]["name"]
+    else:
+        assert action["type"] == "ElicitIntent"
     assert "make a payment" in response["messages"][0]["content"]
     assert "malformed Lex event" in log_lines.getvalue()
+    sent = state.get("sessionAttributes") if isinstance(state, dict) else None
+    assert response["sessionState"]["sessionAttributes"] == (sent or {})  # nothing the client had is lost
+    assert "../../etc/passwd" not in str(response)
+    assert "a" * 200 not in str(response)
+
+
+def test_a_malformed_event_keeps_the_clients_attributes_but_never_a_card_number(
+    app: App, log_lines: io.StringIO
+) -> None:
+    attributes = {
+        "x-amz-lex:dtmf:max-length:CollectCard:CardNumber": "19",
+        "contactId": "c-1",
+        "sig": "v2.kept-as-sent",
+        "note": "4242 4242 4242 4242",
+        "turn": 3,  # not a string: not a session attribute
+    }
+    raw = event(
+        invocationSource="Surprise", sessionState={**EXAMPLE["sessionState"], "sessionAttributes": attributes}
+    )
+    response = app.handle(raw)
+    assert_valid_lex_response(response)
+    assert response["sessionState"]["sessionAttributes"] == {
+        "x-amz-lex:dtmf:max-length:CollectCard:CardNumber": "19",
+        "contactId": "c-1",
+        "sig": "v2.kept-as-sent",
+    }
+    assert "4242" not in str(response)
 
 
 @pytest.mark.parametrize("raw", RECOVERABLE.values(), ids=RECOVERABLE.keys())
