@@ -33,6 +33,9 @@ _ACCENTS = str.maketrans(
 )
 
 
+ACCENTED: frozenset[str] = frozenset(chr(code) for code in _ACCENTS)  # the letters `fold` unaccents
+
+
 def accented(letter: str) -> str:
     """`letter` and every accented form `fold` maps to it ("e" -> "eéèêë"), lowercase."""
     return letter + "".join(

@@ -57,6 +57,10 @@ def test_the_active_language_is_the_turns_and_english_outside_one() -> None:
         ("cero uno", "01"),
         ("un dos tres", "123"),
         ("4242 cuatro dos", "424242"),
+        ("cuarenta y dos cuarenta y dos", "4242"),
+        ("veintidós, dieciséis", "2216"),
+        ("Veintidos dieciseis", "2216"),
+        ("cuarenta dos", "42"),  # the "y" dropped by the recognizer
     ],
 )
 def test_spanish_spoken_digits(said: str, digits: str) -> None:
@@ -66,6 +70,8 @@ def test_spanish_spoken_digits(said: str, digits: str) -> None:
 def test_each_language_reads_only_its_own_words() -> None:
     assert spoken_to_digits("four two", ES) is None
     assert spoken_to_digits("cuatro dos", EN) is None
+    assert spoken_to_digits("cuarenta y", ES) is None  # a dangling joiner
+    assert spoken_to_digits("cuatro ｄｏｓ", ES) is None  # full-width letters are not a word
 
 
 @settings(max_examples=100, deadline=None)

@@ -37,6 +37,10 @@ WORD_FOR |= {"5": "five", "6": "six", "7": "seven", "8": "eight", "9": "nine"}
         ("", ""),
         ("   ", ""),
         ("#", ""),
+        ("forty two forty two", "4242"),  # read in pairs
+        ("twelve", "12"),
+        ("four two, forty two", "4242"),
+        ("twenty", "20"),
         ("12*", ""),  # the DTMF deletion key starts the entry over
         ("12*34#", "34"),
         ("4242*4242 4242#", "42424242"),
@@ -53,8 +57,8 @@ def test_accepts(text, digits):
         "٤٢",  # Arabic-Indic digits
         "²",  # superscript two: isdigit() but not a digit we accept
         "12a4",
-        "forty two",
-        "twelve",
+        "double forty",  # a repeat takes one digit
+        "forty two and",
         "my number is 4242",
         "double",
         "four double",
