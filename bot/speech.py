@@ -25,7 +25,6 @@ import re
 import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 if TYPE_CHECKING:
     from bot.events import LexEvent
@@ -72,7 +71,7 @@ class Spoken:
 
 def xml_text(text: str) -> str:
     """`text` escaped for SSML, without the characters XML cannot carry."""
-    return escape(_NOT_XML.sub("", text))
+    return _NOT_XML.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def digits(value: str) -> Spoken:
