@@ -10,12 +10,13 @@ PYTHON ?= python3.13
 PIP_TARGET_FLAGS = --platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
 	--only-binary=:all: --no-binary=luhn --no-deps
 
-.PHONY: build-FulfillmentFunction build-SessionAdminFunction
+.PHONY: build-FulfillmentFunction build-SessionAdminFunction build-WalletAgentFunction
 
 build-FulfillmentFunction:
 	test -n "$(ARTIFACTS_DIR)"
 	cp -R bot intents "$(ARTIFACTS_DIR)/"
 	rm -rf "$(ARTIFACTS_DIR)/bot/dev" "$(ARTIFACTS_DIR)/bot/__main__.py"  # developer tools are not shipped
+	rm -rf "$(ARTIFACTS_DIR)/bot/agent"  # the Bedrock Agent action group: its own artifact (Powertools)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile \
 		--target "$(ARTIFACTS_DIR)" $(PIP_TARGET_FLAGS) -r requirements-lambda.txt
 	find "$(ARTIFACTS_DIR)" -type d -name __pycache__ -prune -exec rm -rf {} +
@@ -24,3 +25,12 @@ build-FulfillmentFunction:
 # The session admin function (handler bot.admin.handler) ships the same artifact: sam runs this
 # target with its own ARTIFACTS_DIR, and the prerequisite's recipe builds into it.
 build-SessionAdminFunction: build-FulfillmentFunction
+
+# The Bedrock Agent action group (handler bot.agent.handler): the same artifact, plus bot/agent and
+# Powertools (BedrockAgentResolver), which the Lex functions do not carry.
+build-WalletAgentFunction: build-FulfillmentFunction
+	cp -R bot/agent "$(ARTIFACTS_DIR)/bot/"
+	rm -f "$(ARTIFACTS_DIR)/bot/agent/schema.py"  # a developer tool (writes openapi.json)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile \
+		--target "$(ARTIFACTS_DIR)" $(PIP_TARGET_FLAGS) -r requirements-agent.txt
+	find "$(ARTIFACTS_DIR)" -type d -name __pycache__ -prune -exec rm -rf {} +

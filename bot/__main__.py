@@ -76,7 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     invoke = commands.add_parser(
         "invoke", parents=[which], help="run lambda_handler on an event file and print the response"
     )
-    invoke.add_argument("event", type=Path, help="a Lex V2 event JSON file (see events/)")
+    invoke.add_argument(
+        "event", type=Path, help="a Lex V2 or Bedrock Agent event JSON file (see events/, events/agent/)"
+    )
+    invoke.add_argument(
+        "--user-token",
+        metavar="TOKEN",
+        help="put this user token in the event (Lex: request attributes; agent: session attributes)",
+    )
     invoke.add_argument(
         "--sign",
         action="store_true",
@@ -149,7 +156,9 @@ def _command(args: argparse.Namespace) -> int:
             app_dir=args.app_dir,
         )
     if args.command == "invoke":
-        return _invoke(args.event, sign=args.sign, app=args.app, app_dir=args.app_dir)
+        return _invoke(
+            args.event, sign=args.sign, app=args.app, app_dir=args.app_dir, user_token=args.user_token
+        )
     if args.command == "test-conversations":
         from bot.dev.cli.test_conversations import main as test_conversations
 
@@ -176,7 +185,9 @@ def _command(args: argparse.Namespace) -> int:
     return 2
 
 
-def _invoke(path: Path, *, sign: bool, app: str | None, app_dir: str | None) -> int:
+def _invoke(
+    path: Path, *, sign: bool, app: str | None, app_dir: str | None, user_token: str | None = None
+) -> int:
     from bot.config import Settings
     from bot.loader import load_app
     from bot.logs import configure_logging
@@ -186,6 +197,17 @@ def _invoke(path: Path, *, sign: bool, app: str | None, app_dir: str | None) -> 
     except (OSError, ValueError) as exc:
         print(f"cannot read event {path}: {exc}", file=sys.stderr)
         return 2
+    agent_event = isinstance(event, dict) and "agent" in event and "actionGroup" in event
+    if user_token is not None and isinstance(event, dict):
+        where = "sessionAttributes" if agent_event else "requestAttributes"
+        event[where] = {**(event.get(where) or {}), "user_token": user_token}
+    if agent_event:  # a Bedrock Agent action group event
+        from bot.agent.handler import build_agent
+
+        agent_settings = Settings.from_env(signing=False)
+        configure_logging(agent_settings.log_level)
+        print(json.dumps(build_agent(agent_settings).handle(event, None), indent=2, ensure_ascii=False))
+        return 0
     settings = Settings.from_env()
     configure_logging(settings.log_level)
     pipeline = load_app(app, app_dir=app_dir).build(settings)

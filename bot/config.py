@@ -51,7 +51,9 @@ class Settings:
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, signing: bool = True) -> Settings:
+        """The settings of this environment, checked (`signing=False`: a function that signs and
+        seals nothing, such as the Bedrock Agent action group, needs no signing key)."""
         e = dict(os.environ if env is None else env)
         lam = in_lambda(e)
         local_dir = Path(e.get("BOT_LOCAL_DIR", ".local"))
@@ -81,10 +83,10 @@ class Settings:
             review_retention_seconds=_int(e, "REVIEW_RETENTION_SECONDS", 30 * 86400, minimum=3600),
             env=e,
         )
-        settings.check()
+        settings.check(signing=signing)
         return settings
 
-    def check(self) -> None:
+    def check(self, *, signing: bool = True) -> None:
         """Fail fast on settings that cannot work."""
         if self.store not in {"memory", "sqlite", "dynamodb"}:
             raise ConfigError(f"BOT_STORE must be memory, sqlite or dynamodb (got {self.store!r})")
@@ -92,7 +94,7 @@ class Settings:
             raise ConfigError("SESSION_TABLE is required when BOT_STORE=dynamodb (the default under Lambda)")
         if not self.in_lambda:
             return
-        if not self.signing_secret_arn:
+        if signing and not self.signing_secret_arn:
             raise ConfigError(
                 "SIGNING_KEY_SECRET_ARN is required under Lambda: there is no default signing key"
             )

@@ -25,6 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.parts import PartContext
 
 TOKEN_ATTRIBUTE = "user_token"  # noqa: S105 - an attribute name, not a secret
@@ -151,23 +152,27 @@ class UserIdentity:
         return {}
 
     def start(self, context: PartContext) -> TokenVerifier:
-        settings = context.settings
-        secret = settings.user_token_secret
-        if settings.user_token_secret_arn:
-            from bot.security.keys import fetch_secret_string
-
-            secret = fetch_secret_string(settings.user_token_secret_arn, settings)
-        return TokenVerifier(
-            hs256_secret=secret.encode() if secret else None,
-            rs256_public_key=settings.user_token_public_key,
-            jwks=_jwks(settings.user_token_jwks),
-            issuer=settings.user_token_issuer,
-            audience=settings.user_token_audience,
-            clock=context.clock,
-        )
+        return token_verifier(context.settings, context.clock)
 
     def __repr__(self) -> str:
         return "UserIdentity()"
+
+
+def token_verifier(settings: Settings, clock: Callable[[], float]) -> TokenVerifier:
+    """The verifier the `USER_TOKEN_*` settings describe (the secret fetched once, here)."""
+    secret = settings.user_token_secret
+    if settings.user_token_secret_arn:
+        from bot.security.keys import fetch_secret_string
+
+        secret = fetch_secret_string(settings.user_token_secret_arn, settings)
+    return TokenVerifier(
+        hs256_secret=secret.encode() if secret else None,
+        rs256_public_key=settings.user_token_public_key,
+        jwks=_jwks(settings.user_token_jwks),
+        issuer=settings.user_token_issuer,
+        audience=settings.user_token_audience,
+        clock=clock,
+    )
 
 
 def _jwks(value: str | None) -> str | None:

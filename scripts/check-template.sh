@@ -78,6 +78,8 @@ step "sam build (python3.13 from $PY313_BIN, no container)"
 PATH="$PY313_BIN:$PATH" "$SAM" build --template-file template.yaml
 
 # --- artifact -------------------------------------------------------------------------------------
+check_artifact() {
+BUILD_DIR="$1"
 step "artifact $BUILD_DIR"
 [ -f "$BUILD_DIR/bot/handler.py" ] || die "$BUILD_DIR/bot/handler.py is missing"
 [ -f "$BUILD_DIR/intents/__init__.py" ] || die "$BUILD_DIR/intents/__init__.py is missing"
@@ -101,7 +103,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 artifact = Path(sys.argv[1])
-runtime = {"boto3", "botocore"}  # shipped by the python3.13 Lambda runtime
+runtime = {"boto3", "botocore", "jmespath"}  # shipped by the python3.13 Lambda runtime
 target = default_environment() | {
     "implementation_name": "cpython", "platform_machine": "aarch64", "platform_system": "Linux",
     "platform_python_implementation": "CPython", "python_full_version": "3.13.0",
@@ -135,4 +137,9 @@ PY
 du -sh "$BUILD_DIR"
 bytes="$("$PY313" -c 'import os, sys; print(sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(sys.argv[1]) for f in fs))' "$BUILD_DIR")"
 echo "unzipped size: $bytes bytes"
+}
+check_artifact "$BUILD_DIR"
+check_artifact "$(dirname "$BUILD_DIR")/WalletAgentFunction"
+[ -f "$(dirname "$BUILD_DIR")/WalletAgentFunction/bot/agent/handler.py" ] || die "the agent artifact lacks bot/agent"
+[ ! -e "$BUILD_DIR/bot/agent" ] || die "the Lex artifact carries bot/agent (it needs Powertools)"
 step "template checks passed"

@@ -67,7 +67,7 @@ COPY_IGNORE = shutil.ignore_patterns(
     "*.pyc",
 )
 NOT_SHIPPED = ("intents", "tests", "bench", "scripts", "examples", "events")
-EXTRAS = ("stripe", "dynamodb", "dev")
+EXTRAS = ("stripe", "dynamodb", "agent", "dev")
 PLUGIN_ENTRY_POINT = "bot.dev.pytest_plugin"
 
 

@@ -49,6 +49,7 @@ from bot.dev.checks import (
     refers_to,
     resolve,
     run_checks,
+    secrets_as,
     sub_text,
 )
 from bot.forms import Form
@@ -714,7 +715,9 @@ def test_every_lambda_permission_is_lex_v2_for_this_bot() -> None:
     permissions of this template are those, each for one alias of this bot."""
     bot_id, _ = bot()
     live_id, _ = live_alias()
-    permissions = of_type("AWS::Lambda::Permission")
+    permissions = {
+        n: p for n, p in of_type("AWS::Lambda::Permission").items() if n != "WalletAgentInvokePermission"
+    }
     assert permissions, "Lex cannot invoke the function without a permission"
     covered = set()
     for name, permission in permissions.items():
@@ -827,7 +830,7 @@ def test_only_polly_gets_resource_star() -> None:
 
 def test_function_reads_exactly_the_secret_parameters() -> None:
     secret_parameters = {name for name in parameters() if SECRET_NAME.search(name)}
-    assert secret_parameters == {"StripeSecretArn", "SigningKeySecretArn"}
+    assert secret_parameters == {"StripeSecretArn", "SigningKeySecretArn", "UserTokenSecretArn"}
     role = resources()["FulfillmentFunctionRole"]["Properties"]
     statements = [s for p in role["Policies"] for s in as_list(p["PolicyDocument"]["Statement"])]
     secret_statements = [s for s in statements if any("secretsmanager" in a for a in as_list(s["Action"]))]
@@ -861,8 +864,12 @@ def test_function_environment_is_the_deployed_configuration() -> None:
     What it configures: DynamoDB, the Stripe gateway, the table and the session lifetime."""
     env = lambda_environment(loaded(), FUNCTION)
     settings = Settings.from_env(env)
-    pipeline = reference_app.build(settings, keys=Keys.from_secrets(b"k" * 40), store=MemoryStore())
+    with secrets_as("user-token-secret-" + "t" * 32):  # the user-token secret is read at init
+        pipeline = reference_app.build(settings, keys=Keys.from_secrets(b"k" * 40), store=MemoryStore())
     assert settings.in_lambda
+    assert "UserTokenSecretArn" in str(settings.user_token_secret_arn)
+    assert pipeline.verifier is not None
+    assert pipeline.verifier.configured
     assert settings.store == "dynamodb"
     assert pipeline.part(intent_flow.CARDS).settings.gateway == "stripe"
     assert settings.session_table == "resolved-SessionTable"
@@ -1136,3 +1143,49 @@ def test_lambda_requirements_are_pinned_like_the_app() -> None:
     app_pins = _pins(app_requirements)
     differing = {name: (v, app_pins.get(name)) for name, v in lambda_pins.items() if app_pins.get(name) != v}
     assert not differing, f"requirements-lambda.txt vs requirements.txt: {differing}"
+
+
+# --- the wallet action group (bot/agent) ---------------------------------------------------------
+
+
+def test_the_wallet_agent_function_is_least_privilege_and_only_the_agent_may_call_it() -> None:
+    import json
+
+    from bot.agent.schema import generate
+
+    function = resources()["WalletAgentFunction"]["Properties"]
+    assert function["Handler"] == "bot.agent.handler.lambda_handler"
+    assert refers_to(function["Role"], "WalletAgentFunctionRole")
+    env = function["Environment"]["Variables"]
+    assert "SIGNING_KEY_SECRET_ARN" not in env  # it signs nothing
+    assert refers_to(env["USER_TOKEN_SECRET_ARN"], "UserTokenSecretArn")
+    statements = [
+        s
+        for p in resources()["WalletAgentFunctionRole"]["Properties"]["Policies"]
+        for s in as_list(p["PolicyDocument"]["Statement"])
+    ]
+    actions = sorted(str(a) for s in statements for a in as_list(s["Action"]))
+    assert not [a for a in actions if "*" in a]
+    assert [a for a in actions if a.startswith("dynamodb:")] == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]  # profile items: no Query, no Scan, no batch
+    for statement in statements:
+        assert "*" not in as_list(statement["Resource"]), statement
+    [items] = [s for s in statements if s["Sid"] == "ProfileItems"]
+    assert items["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["USER#*"]}}
+    permission = resources()["WalletAgentInvokePermission"]
+    assert permission["Condition"] == "AgentMayCall"
+    props = permission["Properties"]
+    assert (props["Principal"], props["Action"]) == ("bedrock.amazonaws.com", "lambda:InvokeFunction")
+    assert refers_to(props["FunctionName"], "WalletAgentFunction")
+    created, existing = props["SourceArn"]["Fn::If"][1:]
+    assert created == {"Fn::GetAtt": ["WalletAgent", "AgentArn"]}
+    assert sub_text(existing).endswith(":agent/${WalletAgentId}")
+    agent = resources()["WalletAgent"]
+    [group] = agent["Properties"]["ActionGroups"]
+    assert json.loads(group["ApiSchema"]["Payload"]) == generate()  # the schema is the code's
+    role = resources()["WalletAgentRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert [s["Action"] for s in as_list(role)] == ["bedrock:InvokeModel"]
