@@ -356,3 +356,32 @@ def test_every_sample_event_is_answered_in_the_response_shape(agent: WalletAgent
             assert_function_response(response, raw)
         else:
             assert assert_api_response(response, raw)[0] == 401  # the samples carry a placeholder token
+
+
+def test_the_lambda_entry_point_answers_and_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.agent.handler as entry
+
+    for name, value in {
+        "BOT_STORE": "sqlite",
+        "USER_TOKEN_SECRET": TOKEN_SECRET,
+        "BOT_LOCAL_DIR": str(tmp_path),
+        "LOG_LEVEL": "WARNING",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("BOT_SIGNING_KEY", raising=False)  # the agent signs nothing: it needs no key
+    monkeypatch.setattr(entry, "_agent", None)  # built from this environment, restored after
+    ada = jwt.encode({"sub": "user-ada", "exp": int(time.time()) + 600}, TOKEN_SECRET, algorithm="HS256")
+    put = with_wallet(event("store_wallet.json", user_token=ada), WALLET)
+    status, body = assert_api_response(entry.lambda_handler(put, None), put)
+    assert (status, body["wallet_address"]) == (200, WALLET)
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert any(doc.get("AgentCalls") == [1.0] and doc.get("outcome") == "stored" for doc in emf)
+    broken = {
+        "messageVersion": "1.0",
+        "apiPath": "/wallet",
+        "httpMethod": "GET",
+        "actionGroup": "WalletActions",
+    }
+    assert assert_api_response(entry.lambda_handler(broken, None), broken)[0] in (401, 500)
