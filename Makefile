@@ -7,6 +7,10 @@
 # pyenv shim for an inactive version is not enough). The target platform and version are passed
 # to pip explicitly, so the wheels match the Lambda runtime whatever machine builds them.
 PYTHON ?= python3.13
+# Bytecode for the runtime's Python, checked by source hash only at compile time (unchecked-hash):
+# /var/task is read-only and a zip round trip loses the timestamps a default .pyc is checked
+# against, so without this every cold start compiles every module it imports.
+COMPILE = $(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash
 PIP_TARGET_FLAGS = --platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
 	--only-binary=:all: --no-binary=luhn --no-deps
 
@@ -21,6 +25,7 @@ build-FulfillmentFunction:
 		--target "$(ARTIFACTS_DIR)" $(PIP_TARGET_FLAGS) -r requirements-lambda.txt
 	find "$(ARTIFACTS_DIR)" -type d -name __pycache__ -prune -exec rm -rf {} +
 	rm -rf "$(ARTIFACTS_DIR)/bin" "$(ARTIFACTS_DIR)/Crypto/SelfTest"  # console scripts; pycryptodome's own tests (1.8 MB)
+	$(COMPILE) "$(ARTIFACTS_DIR)"
 
 # The session admin function (handler bot.admin.handler) ships the same artifact: sam runs this
 # target with its own ARTIFACTS_DIR, and the prerequisite's recipe builds into it.
@@ -34,3 +39,4 @@ build-WalletAgentFunction: build-FulfillmentFunction
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile \
 		--target "$(ARTIFACTS_DIR)" $(PIP_TARGET_FLAGS) -r requirements-agent.txt
 	find "$(ARTIFACTS_DIR)" -type d -name __pycache__ -prune -exec rm -rf {} +
+	$(COMPILE) "$(ARTIFACTS_DIR)"

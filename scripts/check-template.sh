@@ -79,7 +79,7 @@ PATH="$PY313_BIN:$PATH" "$SAM" build --template-file template.yaml
 
 # --- artifact -------------------------------------------------------------------------------------
 check_artifact() {
-BUILD_DIR="$1"
+local BUILD_DIR="$1"
 step "artifact $BUILD_DIR"
 [ -f "$BUILD_DIR/bot/handler.py" ] || die "$BUILD_DIR/bot/handler.py is missing"
 [ -f "$BUILD_DIR/intents/__init__.py" ] || die "$BUILD_DIR/intents/__init__.py is missing"
@@ -132,6 +132,45 @@ for module in sorted(modules - set(sys.stdlib_module_names) - runtime - {"bot", 
 for problem in problems:
     print(f"error: {problem}", file=sys.stderr)
 print(f"dependency closure: {len(installed)} distributions, {len(modules)} top-level imports checked")
+sys.exit(1 if problems else 0)
+PY
+# Bytecode (Makefile: compileall --invalidation-mode unchecked-hash), still valid after the zip
+# round trip a deployment makes: every module has a .pyc for this Python, flagged unchecked-hash,
+# whose hash is its source's, so a read-only /var/task imports without compiling.
+"$PY313" - "$BUILD_DIR" <<'PY'
+import importlib.util
+import io
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+artifact = Path(sys.argv[1])
+buffer = io.BytesIO()
+with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    for path in artifact.rglob("*"):
+        if path.is_file():
+            archive.write(path, path.relative_to(artifact))
+problems, checked, pyc_bytes = [], 0, 0
+with tempfile.TemporaryDirectory() as scratch:
+    zipfile.ZipFile(buffer).extractall(scratch)
+    root = Path(scratch)
+    for source in root.rglob("*.py"):
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        if not cached.exists():
+            problems.append(f"no bytecode for {source.relative_to(root)}")
+            continue
+        data = cached.read_bytes()
+        pyc_bytes += len(data)
+        flags = int.from_bytes(data[4:8], "little")
+        if data[:4] != importlib.util.MAGIC_NUMBER or flags != 0b01:
+            problems.append(f"{cached.relative_to(root)} is not unchecked-hash bytecode for this Python")
+        elif data[8:16] != importlib.util.source_hash(source.read_bytes()):
+            problems.append(f"{cached.relative_to(root)} does not match its source")
+        checked += 1
+for problem in problems[:20]:
+    print(f"error: {problem}", file=sys.stderr)
+print(f"bytecode: {checked} modules valid after a zip round trip ({pyc_bytes / 1e6:.1f} MB of .pyc); zipped {len(buffer.getvalue()) / 1e6:.1f} MB")
 sys.exit(1 if problems else 0)
 PY
 du -sh "$BUILD_DIR"
