@@ -157,9 +157,14 @@ class Catalog[M]:
     def _keys(self) -> frozenset[str]:
         return frozenset(f.name for f in dataclasses.fields(self.messages))  # type: ignore[arg-type]
 
-    def _is_mapping(self, key: str) -> bool:
+    @cached_property
+    def _mappings(self) -> frozenset[str]:
+        """The keys whose value is a mapping of messages (read from the dataclass's annotations once)."""
         hints = typing.get_type_hints(self.messages)
-        return typing.get_origin(hints[key]) in (Mapping, dict)
+        return frozenset(key for key, hint in hints.items() if typing.get_origin(hint) in (Mapping, dict))
+
+    def _is_mapping(self, key: str) -> bool:
+        return key in self._mappings
 
     def _module(self, locale: str) -> Any:
         return importlib.import_module(f"{self.package}.{locale}")

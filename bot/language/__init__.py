@@ -113,17 +113,10 @@ def register(language: Language) -> None:
 def for_code(code: str) -> Language:
     """The table of a language code ("en", "es"); English when there is none."""
     found = _REGISTRY.get(code)
-    if found is not None:
-        return found
-    if code in SHIPPED:
-        module = importlib.import_module(f"bot.language.{code}")
-        register(module.LANGUAGE)
-        return _REGISTRY[code]
-    return for_code(DEFAULT) if code != DEFAULT else _missing()
-
-
-def _missing() -> Language:  # pragma: no cover - bot/language/en.py is part of the package
-    raise RuntimeError("bot.language.en is missing")
+    if found is None and code in SHIPPED:  # a shipped table, imported on first use
+        register(importlib.import_module(f"bot.language.{code}").LANGUAGE)
+        found = _REGISTRY[code]
+    return found if found is not None else for_code(DEFAULT)
 
 
 def language_code(locale_id: str) -> str:
@@ -154,8 +147,9 @@ def active() -> Language:
 @contextmanager
 def speaking(locale_id: str) -> Iterator[Language]:
     """Handle what runs inside in the language of `locale_id` (the pipeline wraps every turn)."""
-    token = _ACTIVE.set(for_locale(locale_id))
+    language = for_locale(locale_id)
+    token = _ACTIVE.set(language)
     try:
-        yield _ACTIVE.get() or for_code(DEFAULT)
+        yield language
     finally:
         _ACTIVE.reset(token)
