@@ -50,6 +50,12 @@ class SessionRecord:
 
     `state` is the session model in its wire form (a str->str map, the same map that is signed
     and sent to Lex); it never holds card numbers or security codes.
+
+    `context` is opaque server-side text (JSON by convention: the generative help's rolling
+    summary and entity memory). It is never sent to Lex nor shown to clients; the store only
+    keeps it: redacted like every free text it writes (no card number or security code), at most
+    `bot.store.checks.MAX_CONTEXT_BYTES` (16 KiB) of UTF-8 after redaction (a larger one is a
+    ValueError, nothing is written). Items written without it load as "".
     """
 
     session_id: str
@@ -65,6 +71,7 @@ class SessionRecord:
     feedback: Feedback | None = None  # admin-owned: session-level feedback
     review: Review | None = None  # admin-owned
     has_feedback: bool = False  # feedback on the session or on any of its messages
+    context: str = ""  # opaque server-side JSON text (generative help); never sent to Lex
 
 
 @dataclass(slots=True)

@@ -14,8 +14,9 @@ here on its way in, so the backends never see anything they could store differen
 - text: lone surrogates (unencodable as UTF-8; SQLite and DynamoDB refuse them) in any stored
   string are replaced with U+FFFD (`storable`). Map keys too: two keys differing only there merge.
 - free text (utterances and messages of the history, titles, feedback comments, reviews, profile
-  values) goes through `bot.redaction.redact_stored`: no card number or security code is stored,
-  whoever the caller is.
+  values, a record's opaque `context`) goes through `bot.redaction.redact_stored`: no card number
+  or security code is stored, whoever the caller is;
+- size: a record's `context` is at most `MAX_CONTEXT_BYTES` of UTF-8 once redacted (ValueError).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ MAX_INT = 2**63 - 1  # every stored integer fits SQLite's INTEGER
 MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z: the last instant with a calendar day
 MAX_COUNT = 2**31 - 2  # windows and limits (+1) fit every backend's request limits
 MAX_LIST_DAYS = 366
+MAX_CONTEXT_BYTES = 16 * 1024  # SessionRecord.context, UTF-8 after redaction (items cap at 400 KB)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -152,6 +154,20 @@ def _text_map(name: str, value: object) -> dict[str, str]:
     return copied
 
 
+def _context(value: object) -> str:
+    """A record's opaque context: free text (redacted), bounded in size."""
+    if not isinstance(value, str):
+        raise TypeError("SessionRecord.context must be a str")
+    if not value:
+        return value
+    if len(value) > MAX_CONTEXT_BYTES:  # more characters than bytes allowed: refused unredacted
+        raise ValueError(f"SessionRecord.context must be at most {MAX_CONTEXT_BYTES} bytes of UTF-8")
+    text: str = redact_stored(value)
+    if not text.isascii() and len(text.encode()) > MAX_CONTEXT_BYTES:
+        raise ValueError(f"SessionRecord.context must be at most {MAX_CONTEXT_BYTES} bytes of UTF-8")
+    return text
+
+
 def checked_feedback(feedback: object, name: str = "feedback") -> Feedback:
     if not isinstance(feedback, Feedback):
         raise TypeError(f"{name} must be a Feedback")
@@ -196,6 +212,7 @@ def stored_record(record: object, *, expected_version: object, now: int) -> Sess
         if record.feedback is None
         else checked_feedback(record.feedback, "SessionRecord.feedback"),
         review=None if record.review is None else _checked_review(record.review),
+        context=_context(record.context),
         version=expected + 1,
         updated_at=now,
         created_at=now if expected == 0 else record.created_at,

@@ -5,7 +5,7 @@ columns, DynamoDB converts these values to attribute values one to one). Attribu
 the table design's (README "Table design"):
 
     STATE    pk, sk, version, expires_at, updated_at, created_at, message_count, state, extra,
-             has_feedback, has_review; owner / title / feedback / review only when set
+             has_feedback, has_review; owner / title / feedback / review / context only when set
     MSG      pk, sk, gen, at_ms, user, bot, sig, expires_at; intent / source / slot / feedback
              only when set (a message's index is its sort key, never a body field)
     PROFILE  pk, sk, data, version, expires_at, updated_at
@@ -91,6 +91,8 @@ def state_item(record: SessionRecord) -> Item:
         item["feedback"] = feedback_value(record.feedback)
     if record.review is not None:
         item["review"] = review_value(record.review)
+    if record.context:
+        item["context"] = record.context
     return item
 
 
@@ -110,8 +112,14 @@ def state_from(item: Item) -> Stored[SessionRecord]:
         feedback=feedback_from(item.get("feedback")),
         review=review_from(item.get("review")),
         has_feedback=bool(item.get("has_feedback")),
+        context=_context_from(item.get("context")),
     )
     return Stored(record, expires_at, gen)
+
+
+def _context_from(value: Any) -> str:
+    """An item's opaque context; "" when absent (items written before it existed) or not text."""
+    return value if isinstance(value, str) else ""
 
 
 # -- messages -----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ Item layout (single table, keys from `bot.store.layout`):
     STATE    pk = SESSION#<id>  sk = STATE
         version N, expires_at N (the table's TTL attribute), updated_at N, created_at N,
         message_count N, state M (str -> S), extra M (str -> S), has_feedback BOOL, has_review BOOL,
-        owner S / title S                        only when set
+        owner S / title S / context S            only when set
         feedback M {rating S, comment S, at N}   only when set
         review M {reviewer S, verdict S, notes S, at N}   only when set
         gsi2pk S = DAY#<day of updated_at>, gsi2sk S = <updated_at>#<id>   always

@@ -129,6 +129,7 @@ def copy_record(record: SessionRecord, **changes: Any) -> SessionRecord:
         "feedback": record.feedback,
         "review": record.review,
         "has_feedback": record.has_feedback,
+        "context": record.context,
     }
     values.update(changes)
     return SessionRecord(**values)
