@@ -1,6 +1,7 @@
 """Command line: `python -m bot <command>`.
 
 chat                      talk to the bot through the local Lex V2 simulator (the template's NLU, dialog)
+serve                     a local Lex V2 runtime endpoint for real Lex clients, and a test console at /
 demo [FILE]               play a conversation file (default: the bot's happy_path.yaml), print the transcript
 invoke EVENT.json         run the handler on one event, print the response (a Docker-free `sam local invoke`)
 test-conversations [FILE ...]  play conversation files, check every turn (default: the bot's conversations/)
@@ -98,10 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     conversations.add_argument("--show-logs", action="store_true", help="let the bot's log lines through")
 
     from bot.dev.cli import scaffold as scaffold_cli
+    from bot.dev.cli import serve as serve_cli
     from bot.dev.cli import sessions as sessions_cli
     from bot.dev.cli import tables as tables_cli
 
     scaffold_cli.add_parser(commands, which)
+    serve_cli.add_parser(commands, which)
 
     sessions_cli.add_parser(commands)
     tables_cli.add_parser(commands)
@@ -170,6 +173,10 @@ def _command(args: argparse.Namespace) -> int:
             app_dir=args.app_dir,
             template=args.template,
         )
+    if args.command == "serve":
+        from bot.dev.cli.serve import run as run_serve
+
+        return run_serve(args)
     if args.command == "new-intent":
         from bot.dev.cli.scaffold import run as run_scaffold
 

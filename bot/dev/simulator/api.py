@@ -29,6 +29,7 @@ class SimResult:
     invocations: list[dict[str, Any]] = field(default_factory=list)  # [{"event": ..., "response": ...}, ...]
     error: str | None = None  # set when the Lambda response was invalid (the turn is then an error turn)
     content_types: list[str] = field(default_factory=list)  # per message: PlainText | SSML
+    ranking: list[Any] = field(default_factory=list)  # NLU's interpretations of the input, best first
 
 
 class SsmlMessage(str):

@@ -590,6 +590,7 @@ class LexSimulator:
             nlu_intent=turn.nlu_intent,
             nlu_confidence=turn.nlu_confidence,
             invocations=turn.invocations,
+            ranking=list(turn.interpretations),
         )
 
     def _display_slots(self, intent: dict[str, Any]) -> dict[str, str | None]:
