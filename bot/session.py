@@ -7,15 +7,18 @@ session store, so it holds only what the client may see: never a card number or 
 
 The framework's own bookkeeping lives here: the form attempt counters and read-back, the locale and
 the turn counter. Everything else is the bot's.
+
+`Session` is a plain Pydantic model: the framework does not need lex-helper. A bot that wants
+lex-helper's `SessionAttributes` mixes it in (the reference bot does, `intents/session.py`); its
+library fields never travel (`bot.state.wire_fields`), and only such a bot imports lex-helper.
 """
 
 from __future__ import annotations
 
-from lex_helper import SessionAttributes
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class Session(SessionAttributes):
+class Session(BaseModel):
     """Subclass it with your bot's fields (defaults required: a new session is `YourSession()`)."""
 
     model_config = ConfigDict(use_enum_values=False, extra="ignore", validate_assignment=True)

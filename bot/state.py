@@ -5,7 +5,9 @@ Python reprs that fail to parse on the next turn. Here every field has one exact
 strings (and string enums) travel as themselves; everything else as compact JSON. Fields equal
 to their default are omitted, so the map stays small and its serialization is canonical.
 Only the fields an application declares travel: lex-helper's own bookkeeping fields
-(`previous_message`, `user_authenticated`, ...) are never serialized, and never read back.
+(`previous_message`, `user_authenticated`, ...) of a session that mixes in its `SessionAttributes`
+are never serialized, and never read back. lex-helper is never imported here: its fields are
+recognised by the module of the class that declares them.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from lex_helper import SessionAttributes
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+_LIBRARY_MODULE = "lex_helper"  # classes from this package declare bookkeeping fields, not the bot's
 
 
 class StateDecodeError(ValueError):
@@ -27,15 +30,26 @@ class StateDecodeError(ValueError):
 
 
 @cache
-def wire_fields(model: type[SessionAttributes]) -> dict[str, bool]:
+def wire_fields(model: type[BaseModel]) -> dict[str, bool]:
     """Field name -> True if the field travels as a raw string (str / str-enum / optional of those)."""
-    own = {
-        name: info for name, info in model.model_fields.items() if name not in SessionAttributes.model_fields
-    }
+    library = _library_fields(model)
+    own = {name: info for name, info in model.model_fields.items() if name not in library}
     return {name: _is_stringy(info.annotation) for name, info in own.items()}
 
 
-def encode[T: SessionAttributes](state: T) -> dict[str, str]:
+def _library_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields a lex-helper base class (`SessionAttributes`) declares, if the model has one."""
+    names: set[str] = set()
+    for base in model.__mro__:
+        module = getattr(base, "__module__", "") or ""
+        if (module == _LIBRARY_MODULE or module.startswith(_LIBRARY_MODULE + ".")) and issubclass(
+            base, BaseModel
+        ):
+            names.update(base.model_fields)
+    return frozenset(names)
+
+
+def encode[T: BaseModel](state: T) -> dict[str, str]:
     """The model as a str->str map: non-default fields only, sorted by name."""
     out: dict[str, str] = {}
     defaults = _defaults(type(state))
@@ -54,7 +68,7 @@ def encode[T: SessionAttributes](state: T) -> dict[str, str]:
     return out
 
 
-def decode[T: SessionAttributes](model: type[T], attributes: Mapping[str, str]) -> T:
+def decode[T: BaseModel](model: type[T], attributes: Mapping[str, str]) -> T:
     """Rebuild the model from a map produced by `encode` (unknown keys are ignored)."""
     data: dict[str, Any] = {}
     bad: list[str] = []
@@ -89,13 +103,13 @@ _MISSING = _Missing()
 
 
 @cache
-def _defaults(model: type[SessionAttributes]) -> dict[str, Any]:
+def _defaults(model: type[BaseModel]) -> dict[str, Any]:
     instance = model()
     return {name: getattr(instance, name) for name in wire_fields(model)}
 
 
 @cache
-def _adapter(model: type[SessionAttributes], name: str) -> TypeAdapter[Any]:
+def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     annotation = model.model_fields[name].annotation
     assert annotation is not None
     return TypeAdapter(annotation)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from lex_helper import SessionAttributes
+from pydantic import ConfigDict, Field
 
 from bot.session import Session
 from bot.validation.types import CardBrand
@@ -32,7 +33,13 @@ class Status(StrEnum):
     HANDED_OFF = "handed_off"
 
 
-class PaymentSession(Session):
+class PaymentSession(Session, SessionAttributes):
+    """The framework's `Session` with lex-helper's `SessionAttributes` mixed in (as the design asks:
+    its typed attributes; its bookkeeping fields never travel, `bot.state`)."""
+
+    # SessionAttributes' use_enum_values=True would otherwise win: enums stay enums here.
+    model_config = ConfigDict(use_enum_values=False, extra="ignore", validate_assignment=True)
+
     step: Step = Step.START
     status: Status = Status.COLLECTING
     first_name: str | None = Field(default=None, max_length=50)
