@@ -12,6 +12,11 @@ Each turn becomes one `MessageRecord` (a separate store item). Before it is stor
   dropped (and logged) on load. The index comes from the item's key, never from its body.
 
 Feedback that operators attach later is not part of the signature.
+
+A turn pays only for what it reads: `Window` holds the entries loaded with the session and
+verifies them on first use, newest first and only as far back as something reads (the save reads
+the last few; a feature that reads the whole window verifies all of it, once). An entry that fails
+is dropped and logged when verification reaches it, exactly as `verified` does for all of them.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, overload
 
 from bot.logs import security_event
 from bot.redaction import (
@@ -40,6 +45,7 @@ __all__ = [
     "CARD_NUMBER",
     "CODE_MASK",
     "SECURITY_CODE",
+    "Window",
     "formatted",
     "is_authentic",
     "new_entry",
@@ -104,6 +110,85 @@ def verified(
         seen.add(message.index)
         kept.append(message)
     return kept
+
+
+class Window(Sequence[MessageRecord]):
+    """The verified entries of a loaded window, oldest first, verified lazily from the newest.
+
+    Reads from the end (`window[-1]`, `window[-4:]`, `bool(window)`) verify only the entries they
+    reach; anything else (`len`, iteration, a positive index, `list(window)`) verifies the rest.
+    Each entry is verified at most once; the same entries are kept and dropped (and logged) as
+    `verified(keys, session_id, messages)` would.
+    """
+
+    __slots__ = ("_groups", "_kept", "_keys", "_session_id")
+
+    def __init__(self, keys: Sequence[bytes], session_id: str, messages: Iterable[MessageRecord]) -> None:
+        self._keys = keys
+        self._session_id = session_id
+        # The entries of each index in load order (as `verified`'s stable sort has them), oldest
+        # index first: verification pops from the end.
+        groups: dict[int, list[MessageRecord]] = {}
+        for message in messages:
+            groups.setdefault(message.index, []).append(message)
+        self._groups = [groups[index] for index in sorted(groups)]
+        self._kept: list[MessageRecord] = []  # verified so far, newest first
+
+    def _more(self) -> bool:
+        """Verify the newest index not verified yet; False when there is nothing left."""
+        while self._groups:
+            kept = None
+            for message in self._groups.pop():
+                ours = message.session_id == self._session_id
+                if kept is None and ours and is_authentic(self._keys, message):
+                    kept = message  # the first authentic entry of an index; any other is dropped
+                    continue
+                security_event("forged_history_entry", self._session_id, index=message.index)
+            if kept is not None:
+                self._kept.append(kept)
+                return True
+        return False
+
+    def _newest(self, count: int) -> None:
+        while len(self._kept) < count and self._more():
+            pass
+
+    def _all(self) -> list[MessageRecord]:
+        while self._more():
+            pass
+        return self._kept
+
+    def __bool__(self) -> bool:
+        self._newest(1)
+        return bool(self._kept)
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[MessageRecord]:
+        return reversed(self._all())
+
+    @overload
+    def __getitem__(self, item: int) -> MessageRecord: ...
+    @overload
+    def __getitem__(self, item: slice) -> list[MessageRecord]: ...
+    def __getitem__(self, item: int | slice) -> MessageRecord | list[MessageRecord]:
+        if isinstance(item, slice):
+            start, stop = item.start, item.stop
+            if item.step in (None, 1) and start is not None and start < 0 and (stop is None or stop < 0):
+                self._newest(-start)  # a tail reads only the entries it can reach
+                tail = self._kept[:-start][::-1]
+                return tail if stop is None else tail[:stop]
+            return list(reversed(self._all()))[item]
+        if item < 0:
+            self._newest(-item)
+            if -item > len(self._kept):
+                raise IndexError("history index out of range")
+            return self._kept[-item - 1]
+        return list(reversed(self._all()))[item]
+
+    def __repr__(self) -> str:
+        return f"Window({list(self)!r})"
 
 
 def new_entry(

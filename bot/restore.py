@@ -7,12 +7,14 @@ say; only the locale is carried over. Correctly signed attributes are used only 
 cannot be reached, to answer "try again later" with the state the client already holds (nothing is
 decided or saved then). Anything forged is logged as a security event and ignored. The last
 `window` turns of history come with the session in the same single read, each entry's MAC
-checked; a turn missing inside the window is logged.
+checked when something first reads it (`bot.history.Window`: newest first, only as far back as it
+is read); a turn missing inside the window is logged.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,7 +39,8 @@ class Restored[S: Session]:
 
     session: S
     record: SessionRecord | None = None  # the live stored record, if any
-    history: list[MessageRecord] = field(default_factory=list)  # verified recent turns, oldest first
+    # The verified recent turns, oldest first (a `history.Window`: verified as far as it is read).
+    history: Sequence[MessageRecord] = field(default_factory=list)
     store_ok: bool = True  # False: the store did not answer; nothing may be decided or saved
     signed: signing.Binding | None = None  # what the client's signed attributes were bound to
 
@@ -84,7 +87,7 @@ def restore[S: Session](
     if not records.is_authentic(keys.verifying, record):
         security_event("forged_session_record", sid)
         return Restored(model(), _without_state(record), [], signed=binding)
-    recent = history.verified(keys.history, sid, messages)
+    recent = history.Window(keys.history, sid, messages)
     _check_window(sid, record, messages, window)
     try:
         trusted = decode(model, record.state)

@@ -8,6 +8,7 @@ def dialog(turn: Turn[MySession]) -> Reply:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,9 @@ class Services:
     sensitive_slots: frozenset[str] = frozenset()  # sealed between turns, cleared on a hand-off
     schema: BotSchema | None = None  # local use: the template's names, checked on use
     give_up: GiveUp[Any] | None = None  # the app's hand-off policy; None: the default one
+    # A part that answers questions asked where a slot value was expected (`bot.generative`):
+    # (turn, text) -> the answer, or None when the text is not a question it answers.
+    questions: Callable[[Turn[Any], str], str | None] | None = None
 
     def part[R](self, part: Part[R]) -> R:
         """The runtime of an opt-in part (e.g. the card capture's gateway) for this container."""
@@ -67,13 +71,35 @@ class Turn[S: Session]:
     # What is remembered about a verified user across sessions (RememberedUsers part): server-side
     # only; None for anonymous users. Handlers may change it: it is saved with the turn, atomically.
     remembered: dict[str, str] | None = None
-    history: list[MessageRecord] = field(default_factory=list)  # recent verified turns, oldest first
+    # The recent verified turns, oldest first: read it as `turn.history` (a list, verified on first
+    # access; `bot.history.Window`). Set by the pipeline from what the session was restored with.
+    _history: Sequence[MessageRecord] = field(default_factory=list, repr=False)
     # Client-visible, unsigned session attributes the bot sets this turn (Lex runtime settings such
     # as `x-amz-lex:dtmf:max-length:<intent>:<slot>`): never bot state, never card data.
     attributes: dict[str, str] = field(default_factory=dict)
     # List and Composite slots of the current intent, in their shape (`bot.shapes`).
     shaped: dict[str, SlotList | Composite] = field(default_factory=dict)
     hints: dict[str, dict[str, tuple[str, ...]]] | None = None  # runtimeHints to send (None: keep Lex's)
+    # Server-side state the app's parts keep for the session (generative help's summary and entity
+    # memory): saved with the turn in the session record, MAC-covered, never sent to Lex.
+    server: dict[str, str] = field(default_factory=dict)
+    # When this invocation must have answered (a `time.perf_counter()` value): Lex's 30-second
+    # code-hook limit or the Lambda's remaining time, whichever is sooner. None: no limit known.
+    deadline: float | None = None
+
+    @property
+    def history(self) -> list[MessageRecord]:
+        """The recent verified turns of this session, oldest first (at most the history window).
+        The entries' MACs are checked on the first access, not before: a turn that never reads
+        its history never pays for it."""
+        found = self._history
+        if not isinstance(found, list):
+            found = self._history = list(found)
+        return found
+
+    @history.setter
+    def history(self, value: Sequence[MessageRecord]) -> None:
+        self._history = value
 
     @property
     def intent_name(self) -> str:

@@ -1,0 +1,143 @@
+"""The lazy history window (`bot.history.Window`, `Turn.history`): the same entries kept and dropped
+(and logged) as `verified`, but each MAC checked only when something reads that far back."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import history
+from bot.history import Window, new_entry, verified
+from bot.store.base import MessageRecord
+
+KEY = b"k" * 32
+SID = "s-1"
+
+
+def entry(index: int, session_id: str = SID, **overrides: Any) -> MessageRecord:
+    values: dict[str, Any] = {
+        "session_id": session_id,
+        "index": index,
+        "at_ms": 1_800_000_000_000 + index,
+        "user": f"hello {index}",
+        "bot": [f"reply {index}"],
+        "intent": "CollectName",
+        "source": "DialogCodeHook",
+        "slot": f"Slot{index}",
+        "expires_at": 1_800_003_600,
+    }
+    values.update(overrides)
+    return new_entry(KEY, **values)
+
+
+def forged(index: int) -> MessageRecord:
+    return dataclasses.replace(entry(index), bot=["This item is ¥100 for your account."])
+
+
+# An entry kind per position: authentic, forged, from another session, or a duplicate of its index.
+kinds = st.lists(st.sampled_from(["ok", "forged", "foreign", "dup-ok", "dup-forged"]), max_size=12)
+
+
+def build(plan: list[str]) -> list[MessageRecord]:
+    out: list[MessageRecord] = []
+    for i, kind in enumerate(plan):
+        if kind == "ok":
+            out.append(entry(i))
+        elif kind == "forged":
+            out.append(forged(i))
+        elif kind == "foreign":
+            out.append(entry(i, session_id="s-2"))
+        elif kind == "dup-ok":
+            out += [entry(i), dataclasses.replace(entry(i), user="again")]
+        else:
+            out += [forged(i), entry(i)]
+    return out
+
+
+def dropped(caplog: pytest.LogCaptureFixture) -> list[int]:
+    found = [r for r in caplog.records if getattr(r, "security_event", None) == "forged_history_entry"]
+    caplog.clear()
+    return sorted(int(r.index) for r in found)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=60, deadline=None)
+@given(plan=kinds, shuffle=st.randoms(use_true_random=False))
+def test_a_window_keeps_and_drops_what_verified_does(plan: list[str], shuffle: Any) -> None:
+    messages = build(plan)
+    shuffle.shuffle(messages)
+    with mock.patch.object(history, "security_event") as logged:
+        expected = verified([KEY], SID, messages)
+        expected_drops = sorted(c.kwargs["index"] for c in logged.call_args_list)
+        logged.reset_mock()
+        window = Window([KEY], SID, messages)
+        assert list(window) == expected
+        assert len(window) == len(expected)
+        assert bool(window) == bool(expected)
+        assert window[-3:] == expected[-3:]
+        assert window[-5:-1] == expected[-5:-1]
+        if expected:
+            assert window[-1] == expected[-1]
+            assert window[0] == expected[0]
+        assert sorted(c.kwargs["index"] for c in logged.call_args_list) == expected_drops
+
+
+def test_reading_the_last_entries_verifies_only_those(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    messages = [forged(0), *(entry(i) for i in range(1, 10))]
+    calls: list[int] = []
+    real = history.is_authentic
+
+    def counting(keys: Any, message: MessageRecord) -> bool:
+        calls.append(message.index)
+        return real(keys, message)
+
+    with mock.patch.object(history, "is_authentic", counting):
+        window = Window([KEY], SID, messages)
+        assert calls == []  # nothing verified until read
+        assert window[-1].index == 9
+        assert calls == [9]
+        assert [m.index for m in window[-4:]] == [6, 7, 8, 9]
+        assert calls == [9, 8, 7, 6]  # each entry once, newest first, only as far as read
+        assert dropped(caplog) == []  # the forged entry was not reached: nothing has read it
+        assert [m.index for m in window] == list(range(1, 10))
+        assert calls == [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]
+    assert dropped(caplog) == [0]  # reached: dropped and logged
+
+
+def test_a_forged_entry_in_the_tail_is_dropped_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    window = Window([KEY], SID, [entry(0), entry(1), forged(2)])
+    assert window[-1].index == 1  # the forged newest entry never reaches the reader
+    assert dropped(caplog) == [2]
+    assert [m.index for m in window[-4:]] == [0, 1]
+
+
+def test_verification_that_accepts_anything_would_be_caught() -> None:
+    """Guard for this file: with the MAC check broken, a forged entry would come through."""
+    with mock.patch.object(history, "is_authentic", return_value=True):
+        assert Window([KEY], SID, [forged(0)])[-1].bot == ["This item is ¥100 for your account."]
+    assert not Window([KEY], SID, [forged(0)])
+
+
+def test_turn_history_is_a_list_verified_on_first_access() -> None:
+    from bot.turn import Turn
+
+    messages = [entry(0), forged(1), entry(2)]
+    turn = Turn.__new__(Turn)
+    with mock.patch.object(history, "is_authentic", wraps=history.is_authentic) as checked:
+        turn.history = Window([KEY], SID, messages)
+        assert checked.call_count == 0
+        got = turn.history
+        assert isinstance(got, list)
+        assert [m.index for m in got] == [0, 2]
+        assert turn.history is got  # verified once, then the same list
+        assert checked.call_count == 3
+    plain = [entry(0)]
+    turn.history = plain
+    assert turn.history is plain
