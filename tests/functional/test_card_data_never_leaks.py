@@ -87,7 +87,7 @@ def _conversations(app: App) -> list[LexTestClient]:
     return clients
 
 
-_OPAQUE = re.compile(r"(sealed\.v1\.|v1\.)[A-Za-z0-9_-]+")
+_OPAQUE = re.compile(r"(sealed\.v[12]\.|v1\.)[A-Za-z0-9_-]+")
 
 
 _CLOCKS = {"created", "msecs", "relativeCreated", "thread", "process", "duration_ms", "lineno"}

@@ -179,7 +179,7 @@ def test_forged_sealed_card_slot_is_treated_as_absent(client: LexTestClient, log
     client.say("Smith")
     client.say("4242424242424242")
     sealed = client._state["intent"]["slots"]["CardNumber"]["value"]["interpretedValue"]
-    assert sealed.startswith("sealed.v1.")
+    assert sealed.startswith("sealed.v2.")
     tampered = sealed[:-4] + ("AAAA" if not sealed.endswith("AAAA") else "BBBB")
     for key in ("originalValue", "interpretedValue"):
         client._state["intent"]["slots"]["CardNumber"]["value"][key] = tampered

@@ -104,6 +104,6 @@ def test_a_persistent_outage_keeps_the_card_and_asks_for_the_code_again(
     assert reply.slot_to_elicit == "SecurityCode"
     assert "couldn't reach the card processor" in reply.text_reply
     assert reply.intent is not None
-    assert reply.intent["slots"]["CardNumber"]["value"]["interpretedValue"].startswith("sealed.v1.")
+    assert reply.intent["slots"]["CardNumber"]["value"]["interpretedValue"].startswith("sealed.v2.")
     assert client.say("123").action == "ConfirmIntent"  # nothing lost: only the code is asked again
     assert "4242424242424242" not in json.dumps([r for e in client.history for r in e.responses])
