@@ -9,8 +9,13 @@ One connection per store, behind a lock (safe across threads); WAL and a busy ti
 several stores and processes on one file safe: every write is one `BEGIN IMMEDIATE` transaction
 whose conditions sit in its WHERE clauses, rolled back whole on any failure. Every sqlite3
 error (locked past the busy timeout, a read-only file, I/O) becomes `StoreUnavailable`.
-SQLite has no TTL: expired rows are invisible to reads, overwritten by the next write and
-removed by `purge_expired`.
+SQLite has no TTL: expired rows are invisible to reads and overwritten by the next write. The
+store bounds itself: the first save after opening and then every `purge_every`-th save (default
+256) deletes up to `purge_batch` (default 1024) expired items, found on an index, in its own short
+transaction after the save (with the save's `now`, never the wall clock; a failure there, such as
+a busy file, is ignored: the next round catches up). A save writes at most a few items that will
+expire, so that rate keeps up. `purge_expired` (and `python -m bot tables purge`) deletes
+everything that reads as absent, including messages whose session is gone, in one pass.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from bot.store.sqlite_sql import (
     MESSAGE_FEEDBACK,
     MESSAGES,
     PURGE,
+    PURGE_EXPIRED_BATCH,
     RAISE_MESSAGE_EXPIRY,
     RAISE_STATE_EXPIRY,
     SELECT_PROFILE,
@@ -64,9 +70,11 @@ if TYPE_CHECKING:
         TimeQuery,
     )
 
-__all__ = ["BUSY_TIMEOUT_MS", "SCHEMA_VERSION", "SqliteStore"]
+__all__ = ["BUSY_TIMEOUT_MS", "PURGE_BATCH", "PURGE_EVERY", "SCHEMA_VERSION", "SqliteStore"]
 
 BUSY_TIMEOUT_MS = 5000
+PURGE_EVERY = 256  # saves between automatic purges (0: never purge automatically)
+PURGE_BATCH = 1024  # expired items an automatic purge deletes at most
 _PK_TOP = SESSION_PREFIX[:-1] + "$"  # larger than any "SESSION#..." pk: a listing's first page
 _TOP = 2**62
 # Item attributes kept in columns; the rest of a codec item is the JSON body.
@@ -106,10 +114,24 @@ class SqliteStore(PurgingStoreCore):
 
     backend = "SQLite"
 
-    def __init__(self, path: str | pathlib.Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self,
+        path: str | pathlib.Path,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        purge_every: int = PURGE_EVERY,
+        purge_batch: int = PURGE_BATCH,
+    ) -> None:
+        if isinstance(purge_every, bool) or not isinstance(purge_every, int) or purge_every < 0:
+            raise ValueError("purge_every must be an int >= 0")
+        if isinstance(purge_batch, bool) or not isinstance(purge_batch, int) or purge_batch < 1:
+            raise ValueError("purge_batch must be an int >= 1")
         self._path = str(path)
         self._memory = self._path == ":memory:"
         self._busy_timeout_ms = int(busy_timeout_ms)
+        self._purge_every = purge_every
+        self._purge_batch = purge_batch
+        self._saves_to_purge = 1  # the first save after opening purges
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._closed = False
@@ -266,6 +288,22 @@ class SqliteStore(PurgingStoreCore):
                     raise VersionConflict("a message of this write already exists")
                 if profile is not None:
                     _upsert_profile(conn, profile, now)
+            self._after_save(conn, now)
+
+    def _after_save(self, conn: sqlite3.Connection, now: int) -> None:
+        """Count the save; on the first after opening and every `purge_every`-th, delete up to
+        `purge_batch` expired items (caller holds the lock; the save has committed)."""
+        if not self._purge_every:
+            return
+        self._saves_to_purge -= 1
+        if self._saves_to_purge > 0:
+            return
+        self._saves_to_purge = self._purge_every
+        try:
+            with transaction(conn):
+                conn.execute(PURGE_EXPIRED_BATCH, {"now": now, "batch": self._purge_batch})
+        except sqlite3.Error:
+            pass  # housekeeping only: the save stands; the next round catches up
 
     @staticmethod
     def _message_row(write: MessageWrite, now: int) -> dict[str, Any]:
@@ -355,6 +393,11 @@ class SqliteStore(PurgingStoreCore):
                         [(expires_at, pk, sk) for pk, sk, expires_at in updates],
                     ).rowcount
                 )
+
+    def vacuum(self) -> None:
+        """Give the pages freed by purges back to the file system (maintenance: rewrites the file)."""
+        with self._failing("vacuum"), self._lock:
+            self._connection().execute("VACUUM")
 
     def _purge(self, *, now: int) -> int:
         with self._lock:

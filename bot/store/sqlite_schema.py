@@ -12,11 +12,15 @@ item without the columns); what the store queries or conditions on is a real col
     has_feedback   STATE only, listing filter
     has_review     STATE only, listing filter
 
-Two partial indexes on STATE rows stand in for the GSIs: items_gsi1 (owner, updated_at, pk) and
-items_gsi2 (updated_at, pk), so listings are indexed SELECTs, never a table scan.
+Two partial indexes on STATE rows stand in for the GSIs: items_gsi1 (owner, updated_at, pk,
+expires_at) and items_gsi2 (updated_at, pk, expires_at), so listings are indexed SELECTs, never a
+table scan. Their last column is the expiry: SQLite tests the liveness condition on the index
+entry and seeks the table row only for a live record, so expired rows (until they are purged)
+cost an index step, not a row read. items_expiry (expires_at) finds what a purge deletes.
 
 The schema is versioned with PRAGMA user_version and migrated forward on open (version 1 was
-the session-records-only table with a NOT NULL expires_at).
+the session-records-only table with a NOT NULL expires_at; version 2 had the listing indexes
+without expires_at and no items_expiry).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _TABLE = """
 CREATE TABLE items (
@@ -43,10 +47,13 @@ CREATE TABLE items (
 """
 
 _INDEXES = (
-    "CREATE INDEX IF NOT EXISTS items_gsi1 ON items (owner, updated_at, pk)"
+    "CREATE INDEX IF NOT EXISTS items_gsi1 ON items (owner, updated_at, pk, expires_at)"
     " WHERE sk = 'STATE' AND owner IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS items_gsi2 ON items (updated_at, pk) WHERE sk = 'STATE'",
+    "CREATE INDEX IF NOT EXISTS items_gsi2 ON items (updated_at, pk, expires_at) WHERE sk = 'STATE'",
+    "CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at) WHERE expires_at IS NOT NULL",
 )
+# Schema 2 -> 3: the listing indexes gain expires_at (recreated under the same names).
+_MIGRATE_FROM_2 = ("DROP INDEX IF EXISTS items_gsi1", "DROP INDEX IF EXISTS items_gsi2")
 
 # Schema 1 -> 2: the old table had only session records, data = {"state", "owner", "extra"}.
 _MIGRATE_FROM_1 = (
@@ -129,6 +136,9 @@ def _prepare_schema(conn: sqlite3.Connection) -> None:
             conn.execute(_TABLE)
         elif "gen" not in columns:  # schema 1 (user_version 0): session records only
             for statement in _MIGRATE_FROM_1:
+                conn.execute(statement)
+        else:  # schema 2
+            for statement in _MIGRATE_FROM_2:
                 conn.execute(statement)
         for statement in _INDEXES:
             conn.execute(statement)

@@ -118,6 +118,14 @@ WHERE sk = 'STATE' AND updated_at >= :start AND updated_at < :upper
 ORDER BY updated_at DESC, pk DESC LIMIT :limit
 """  # noqa: S608
 
+# The automatic purge (every `purge_every` writes): at most :batch expired items, found on
+# items_expiry; messages left without a live STATE go when they expire themselves (or by PURGE).
+PURGE_EXPIRED_BATCH = """
+DELETE FROM items WHERE rowid IN (
+    SELECT rowid FROM items INDEXED BY items_expiry WHERE expires_at <= :now LIMIT :batch
+)
+"""
+
 DELETE_SESSION = "DELETE FROM items WHERE pk = ?"
 DELETE_PROFILE = "DELETE FROM items WHERE pk = ? AND sk = 'PROFILE'"
 

@@ -97,10 +97,10 @@ def rows(path: Path) -> list[tuple[Any, ...]]:
 def test_a_new_file_gets_the_current_schema(store: SqliteStore, path: Path) -> None:
     conn = raw(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert {"items_gsi1", "items_gsi2"} <= indexes
+        assert {"items_gsi1", "items_gsi2", "items_expiry"} <= indexes
         not_null = {row[1]: row[3] for row in conn.execute("PRAGMA table_info(items)")}
         assert not_null["expires_at"] == 0  # NULL = a legacy item without expiry
     finally:

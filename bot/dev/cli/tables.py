@@ -6,6 +6,11 @@ backfill-ttl [--dry-run]
                        give every item without an expiry one (sessions/messages: last activity +
                        SESSION_TTL_SECONDS, profiles: last update + PROFILE_TTL_SECONDS). Reads the
                        whole table (on DynamoDB: a Scan), so run it with --dry-run first.
+purge                  SQLite: delete every item that reads as absent now (expired items, and
+                       messages whose session is gone), then VACUUM when --vacuum is given. The
+                       store also purges on its own (a bounded batch on the first save after it
+                       opens and every 256 saves); this is the complete pass. DynamoDB and
+                       memory: nothing to do (DynamoDB's TTL deletes expired items).
 
 Both use the bot's settings (BOT_STORE, BOT_SQLITE_PATH, SESSION_TABLE, DYNAMODB_ENDPOINT_URL,
 AWS_REGION). Exit codes: 0 ok, 2 invalid settings (including a store that cannot be opened, e.g.
@@ -18,7 +23,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -37,10 +45,14 @@ def add_parser(commands: Any) -> None:
     sub.add_parser("create", help="create the table (DynamoDB) or schema (SQLite); idempotent")
     backfill = sub.add_parser("backfill-ttl", help="give items without an expiry one (reads the whole table)")
     backfill.add_argument("--dry-run", action="store_true", help="only count what would be updated")
+    purge = sub.add_parser("purge", help="SQLite: delete expired items now (the store also does it itself)")
+    purge.add_argument("--vacuum", action="store_true", help="then give the freed pages back to the OS")
 
 
-def run(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
-    """Run one `tables` subcommand; returns the exit code."""
+def run(
+    args: argparse.Namespace, *, stdout: TextIO | None = None, clock: Callable[[], float] = time.time
+) -> int:
+    """Run one `tables` subcommand; returns the exit code (`clock`: what "now" is)."""
     from bot.config import ConfigError, Settings
     from bot.store.base import StoreUnavailable
 
@@ -49,7 +61,9 @@ def run(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
         settings = Settings.from_env()
         if args.tables_command == "create":
             return _create(settings, out)
-        return _backfill(settings, out, dry_run=args.dry_run)
+        if args.tables_command == "purge":
+            return _purge(settings, out, now=int(clock()), vacuum=args.vacuum)
+        return _backfill(settings, out, dry_run=args.dry_run, now=int(clock()))
     except (ConfigError, OSError) as exc:
         _say(f"error: {exc}", sys.stderr)
         return EXIT_INVALID
@@ -125,12 +139,31 @@ def _create(settings: Any, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _backfill(settings: Any, out: TextIO, *, dry_run: bool) -> int:
+def _purge(settings: Any, out: TextIO, *, now: int, vacuum: bool) -> int:
+    from bot.admin.factory import build_store
+
+    if settings.store != "sqlite":
+        what = "DynamoDB's TTL deletes expired items" if settings.store == "dynamodb" else "memory store"
+        _say(f"{settings.store}: nothing to purge ({what})", out)
+        return EXIT_OK
+    store = build_store(settings)
+    try:
+        purged = store.purge_expired(now=now)  # type: ignore[attr-defined]
+        _say(f"SQLite database {settings.sqlite_path}: purged {purged} expired items", out)
+        if vacuum:
+            store.vacuum()  # type: ignore[attr-defined]
+            _say("vacuumed", out)
+    finally:
+        store.close()  # type: ignore[attr-defined]
+    return EXIT_OK
+
+
+def _backfill(settings: Any, out: TextIO, *, dry_run: bool, now: int) -> int:
     from bot.admin.factory import build_store
 
     store = build_store(settings)
     report = store.backfill_ttl(
-        now=int(time.time()),
+        now=now,
         session_ttl=settings.session_ttl_seconds,
         profile_ttl=settings.profile_ttl_seconds,
         dry_run=dry_run,
