@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     conversations.add_argument("files", nargs="*", type=Path, help="YAML files or directories (default: all)")
     conversations.add_argument("-v", "--verbose", action="store_true", help="print passing transcripts too")
     conversations.add_argument("--show-logs", action="store_true", help="let the bot's log lines through")
+    from bot.dev.cli.test_conversations import add_runtime_arguments
+
+    add_runtime_arguments(conversations)
 
     from bot.dev.cli import scaffold as scaffold_cli
     from bot.dev.cli import serve as serve_cli
@@ -172,6 +175,12 @@ def _command(args: argparse.Namespace) -> int:
             app=args.app,
             app_dir=args.app_dir,
             template=args.template,
+            runtime=args.runtime,
+            endpoint_url=args.endpoint_url,
+            bot_id=args.bot_id,
+            bot_alias_id=args.bot_alias_id,
+            locale=args.locale,
+            region=args.region,
         )
     if args.command == "serve":
         from bot.dev.cli.serve import run as run_serve

@@ -482,14 +482,36 @@ def validate_input(operation: str, params: Mapping[str, Any]) -> None:
     _no_surrogates(params)
     shape = _service_model().operation_model(operation).input_shape
     report = ParamValidator().validate(dict(params), shape)
-    if not report.has_errors():
+    names = [str(error[1]) for error in report._errors] if report.has_errors() else []
+    if not names:  # botocore does not check enums or maximum lengths: the service does
+        names = [f"{key}" for key, value in params.items() if not _within(value, shape.members.get(key))]
+    if not names:
         return
-    members = sorted({_member(error[1]) for error in report._errors})
-    count = len(report._errors)
+    members = sorted({_member(name) for name in names})
+    count = len(names)
     raise ValidationException(
         f"{count} validation error{'s' if count > 1 else ''} detected: "
         + "; ".join(f"Value at '{name}' failed to satisfy constraint" for name in members)
     )
+
+
+def _within(value: Any, shape: Any) -> bool:
+    """Whether `value` (already of the right types) keeps to the shape's enums and maximums."""
+    if shape is None:
+        return True
+    kind = shape.type_name
+    if kind == "string":
+        enum = shape.metadata.get("enum")
+        limit = shape.metadata.get("max")
+        return (not enum or value in enum) and (limit is None or len(value) <= limit)
+    if kind == "structure":
+        return all(_within(v, shape.members.get(k)) for k, v in value.items())
+    if kind == "list":
+        limit = shape.metadata.get("max")
+        return (limit is None or len(value) <= limit) and all(_within(v, shape.member) for v in value)
+    if kind == "map":
+        return all(_within(k, shape.key) and _within(v, shape.value) for k, v in value.items())
+    return True
 
 
 def _member(path: str) -> str:

@@ -115,7 +115,9 @@ class LexServer(ThreadingHTTPServer):
 
     def start(self) -> None:
         """Serve on a background thread (tests, embedding); `stop()` ends it."""
-        self._thread = threading.Thread(target=self.serve_forever, name="lexbot-serve", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="lexbot-serve", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -237,7 +239,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _lex(self, method: str, match: re.Match[str], body: bytes, request_id: str) -> None:
         runtime = self.server.runtime
-        parts = {k: unquote(v, errors="strict") for k, v in match.groupdict(default="").items()}
+        try:
+            parts = {k: unquote(v, errors="strict") for k, v in match.groupdict(default="").items()}
+        except UnicodeDecodeError:
+            raise ValidationException("The path is not percent-encoded UTF-8") from None
         operation = parts["op"]
         target = runtime.target(parts["bot"], parts["alias"], parts["locale"])
         session_id = parts["session"]
