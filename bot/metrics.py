@@ -13,6 +13,7 @@ names, outcomes, event kinds), never user input, so no card data can reach a met
 from __future__ import annotations
 
 import json
+import math
 import sys
 import threading
 import time
@@ -82,14 +83,54 @@ output: IO[str] | None = None
 
 
 def flush(stream: IO[str] | None = None, *, namespace: str = NAMESPACE, service: str = SERVICE) -> int:
-    """Write the pending metrics as EMF lines; returns how many documents were written."""
-    docs = documents(namespace=namespace, service=service)
+    """Write the pending metrics as EMF lines; returns how many documents were written.
+
+    Each line is exactly `json.dumps(doc, separators=(",", ":"))` of the matching `documents()`
+    entry, written directly: the structure is fixed, so only its strings need JSON's escaping."""
+    buffer = _buffer()
+    if not buffer:
+        return 0
+    timestamp = int(time.time() * 1000)
     target = stream or output or sys.stdout
-    for doc in docs:
-        target.write(json.dumps(doc, separators=(",", ":")) + "\n")
-    if docs:
-        target.flush()
-    return len(docs)
+    target.write(
+        "".join(_line(dims, metrics, timestamp, namespace, service) for dims, metrics in buffer.items())
+    )
+    target.flush()
+    count = len(buffer)
+    buffer.clear()
+    return count
+
+
+_quote = json.encoder.encode_basestring_ascii  # what json.dumps uses for str (ensure_ascii=True)
+
+
+def _number(value: float) -> str:
+    return float.__repr__(value) if math.isfinite(value) else json.dumps(value)  # NaN, Infinity
+
+
+def _line(
+    dims: tuple[tuple[str, str], ...],
+    metrics: dict[str, tuple[Unit, list[float]]],
+    timestamp: int,
+    namespace: str,
+    service: str,
+) -> str:
+    names = ",".join([*(_quote(k) for k, _ in dims), '"service"'])
+    declared = ",".join(
+        f'{{"Name":{_quote(name)},"Unit":{_quote(unit)}}}' for name, (unit, _) in metrics.items()
+    )
+    # Keys in documents() order: _aws, service, the dimensions, the metric values (a later key
+    # of the same name replaces an earlier one's value in place, as in a dict).
+    fields: dict[str, str] = {"service": _quote(service)}
+    for k, v in dims:
+        fields[k] = _quote(v)
+    for name, (_, values) in metrics.items():
+        fields[name] = "[" + ",".join(map(_number, values)) + "]"
+    body = ",".join(f"{_quote(k)}:{v}" for k, v in fields.items())
+    return (
+        f'{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":[{{"Namespace":{_quote(namespace)},'
+        f'"Dimensions":[[{names}]],"Metrics":[{declared}]}}]}},{body}}}\n'
+    )
 
 
 def discard() -> None:
