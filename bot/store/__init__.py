@@ -44,8 +44,14 @@ def make_store(
     table_name: str | None = None,
     endpoint_url: str | None = None,
     region: str | None = None,
+    retention_seconds: int | None = None,
 ) -> SessionStore:
-    """Build a store by name: "memory", "sqlite" (file at `sqlite_path`) or "dynamodb"."""
+    """Build a store by name: "memory", "sqlite" (file at `sqlite_path`) or "dynamodb".
+
+    `retention_seconds` (DynamoDB): the longest a session record stays live after its last
+    activity, max(SESSION_TTL_SECONDS, REVIEW_RETENTION_SECONDS); time listings then skip the
+    days that can hold no live record (see `bot.store.dynamodb`). Ignored by the local stores,
+    whose listings are one indexed SELECT whatever the range."""
     normalized = kind.strip().lower()
     if normalized == "memory":
         from bot.store.memory import MemoryStore
@@ -60,5 +66,7 @@ def make_store(
             raise ValueError("SESSION_TABLE is required for the dynamodb session store (table_name)")
         from bot.store.dynamodb import DynamoDBStore
 
-        return DynamoDBStore(table_name, endpoint_url=endpoint_url, region=region)
+        return DynamoDBStore(
+            table_name, endpoint_url=endpoint_url, region=region, retention_seconds=retention_seconds
+        )
     raise ValueError(f"unknown session store kind {kind!r}; valid kinds: {', '.join(STORE_KINDS)}")

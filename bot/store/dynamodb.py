@@ -14,6 +14,16 @@ Requests: load = 1 Query; save = 1 PutItem, or 1 TransactWriteItems with message
 get = 1 GetItem; delete = Query + BatchWriteItem per 25 keys; messages = GetItem + Query;
 set_message_feedback = GetItem + TransactWriteItems; retain = Query + UpdateItem per item;
 listings = Query on gsi1 / one per day on gsi2; backfill_ttl is the only Scan.
+
+The time listing reads UTC days newest first and stops as soon as the page is full. With a
+`retention_seconds` (the longest a session record stays live after its last activity: the
+bot's max(SESSION_TTL_SECONDS, REVIEW_RETENTION_SECONDS)), it skips the days whose records can
+no longer be live: a listing of any range costs at most retention-days + 1 day Queries (plus
+continuation pages of a day). The store holds writers to that promise: a save whose expiry is
+beyond now + retention is a ValueError (nothing is sent), and `retain` extends a record to at
+most its last activity + retention (its messages as asked). Records written without an expiry
+(before TTL; see `backfill_ttl`) and last active before the horizon are then not listed by time.
+Without a retention every day asked for is queried.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.store import codec
 from bot.store import dynamodb_params as params
-from bot.store.base import StoreUnavailable, VersionConflict
+from bot.store.base import SessionRecord, StoreUnavailable, VersionConflict
 from bot.store.core import StoreCore
 from bot.store.dynamodb_codec import (
     TTL_ATTRIBUTE,
@@ -56,7 +66,7 @@ from bot.store.layout import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from bot.store.base import MessageRecord, ProfileRecord, SessionRecord
+    from bot.store.base import MessageRecord, ProfileRecord
     from bot.store.items import (
         ExpiryTarget,
         FeedbackWrite,
@@ -79,6 +89,10 @@ _DAY_S = 86400
 _CONFLICTS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class DynamoDBStore(StoreCore):
     """A `SessionStore` on one DynamoDB table (key schema pk/sk, both S; GSIs gsi1 and gsi2)."""
 
@@ -92,9 +106,17 @@ class DynamoDBStore(StoreCore):
         client: Any | None = None,
         endpoint_url: str | None = None,
         region: str | None = None,
+        retention_seconds: int | None = None,
     ) -> None:
         if not table_name:
             raise ValueError("table_name is required")
+        if retention_seconds is not None and (
+            isinstance(retention_seconds, bool)
+            or not isinstance(retention_seconds, int)
+            or retention_seconds < 1
+        ):
+            raise ValueError("retention_seconds must be a positive int or None")
+        self._retention = retention_seconds
         if client is None:
             import boto3  # lazy: keeps `import bot.store` cheap on cold start
 
@@ -113,6 +135,30 @@ class DynamoDBStore(StoreCore):
     @property
     def client(self) -> Any:
         return self._requests.client
+
+    @property
+    def retention_seconds(self) -> int | None:
+        return self._retention
+
+    def save(
+        self,
+        record: SessionRecord,
+        *,
+        expected_version: int,
+        now: int,
+        messages: tuple[MessageRecord, ...] | list[MessageRecord] = (),
+        profile: ProfileRecord | None = None,
+    ) -> SessionRecord:
+        retention = self._retention
+        if retention is not None and isinstance(record, SessionRecord):
+            expires_at, at = record.expires_at, now
+            if _is_int(expires_at) and _is_int(at) and expires_at > at + retention:
+                raise ValueError(
+                    f"SessionRecord.expires_at is more than the store's retention ({retention} s) after now"
+                )
+        return super().save(
+            record, expected_version=expected_version, now=now, messages=messages, profile=profile
+        )
 
     def _call(self, operation: str, *, passthrough: frozenset[str] = frozenset(), **request: Any) -> Any:
         return self._requests.call(operation, passthrough=passthrough, **request)
@@ -205,7 +251,13 @@ class DynamoDBStore(StoreCore):
     ) -> tuple[list[Stored[SessionRecord]], bool]:
         """One gsi2 Query per UTC day of [start, end), newest first; filters run server-side."""
         start, end = query.start, query.end
+        if self._retention is not None:  # live => expires_at > now and expires_at <= updated_at + retention
+            start = max(start, now - self._retention + 1)
+            if start >= end:
+                return [], False
         days = days_between(start, end)
+        if after is not None and day_pk(after[0]) not in days:
+            return [], False  # the cursor's day has passed the retention horizon since it was issued
         first = 0 if after is None else days.index(day_pk(after[0]))
         found: list[Item] = []
         for position in range(first, len(days)):
@@ -321,12 +373,11 @@ class DynamoDBStore(StoreCore):
 
         updated = 0
         for target in targets:
+            update = params.expiry_update(self._table, session_id, target, until, now)
+            if self._retention is not None and not target.message:
+                params.within_retention(update, until - self._retention)
             try:
-                self._call(
-                    "UpdateItem",
-                    passthrough=frozenset({CONDITION_FAILED}),
-                    **params.expiry_update(self._table, session_id, target, until, now),
-                )
+                self._call("UpdateItem", passthrough=frozenset({CONDITION_FAILED}), **update)
             except ClientError:
                 continue  # changed meanwhile (expired, replaced or already extended)
             updated += 1

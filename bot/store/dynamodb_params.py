@@ -215,6 +215,14 @@ def expiry_update(table: str, session_id: str, target: ExpiryTarget, until: int,
     }
 
 
+def within_retention(update: Item, floor: int) -> None:
+    """Add to a STATE expiry update: only if the record was last active at or after `floor`
+    (until - retention), so no record outlives its last activity by more than the retention."""
+    update["ConditionExpression"] += " AND #upd >= :floor"
+    update["ExpressionAttributeNames"]["#upd"] = "updated_at"
+    update["ExpressionAttributeValues"][":floor"] = n(floor)
+
+
 # -- reads ------------------------------------------------------------------------------------------
 
 
