@@ -227,6 +227,9 @@ class App[S: Session]:
             sensitive_slots=frozenset(self.sensitive_slots),
             schema=schema,
             give_up=self.give_up,
+            questions=next(
+                (r.answer_question for r in runtimes.values() if hasattr(r, "answer_question")), None
+            ),
         )
         arguments: dict[str, Any] = {
             "store": store,

@@ -19,6 +19,9 @@ On every code-hook call the form:
    (Lex's own maxRetries does not count code-hook rejections) the form gives up politely
    instead of looping (the app's or the form's `give_up` policy; by default the intent closes as
    Failed with `Texts.hand_off`, sensitive slots cleared);
+   A question given instead of the slot asked for ("why do you need my security code?") is
+   answered by the app's generative help, when it has that part, and the slot asked again
+   without counting a rejection;
 3. asks for the first slot still missing, with its prompt (a string or `bot.speech.Phrase`
    formatted with the session's fields, or a function of the `FormContext` — e.g. a catalogue's
    `CATALOG.prompt(lambda m: m.ask_card_number)`, in the turn's locale);
@@ -201,13 +204,23 @@ class Form[S: Session](Intent[S]):
         for ask in self.asks:
             raw = turn.slot(ask.slot)
             if raw is None:
+                if (answer := _unfilled_question(turn, ask)) is not None:
+                    return self.elicit(turn, ask, lead=answer, form=form)
                 continue
-            result = ask.check(raw, form)
+            # A question instead of the value asked for: words only are checked first (a name
+            # slot would take "is this safe"), anything with digits only once it fails.
+            words_only = not any(c.isdigit() for c in raw)
+            answer = _answer_to_question(turn, ask, raw) if words_only else None
+            result = ask.check(raw, form) if answer is None else Invalid("")
             if isinstance(result, Invalid):
+                if answer is None and not words_only:
+                    answer = _answer_to_question(turn, ask, raw)
                 turn.set_slot(ask.slot, None)
                 if ask.into is not None:  # being collected again: an older value no longer counts
                     setattr(turn.session, ask.into, None)
                 self._drop_transient(turn)
+                if answer is not None:  # a question, not a failed attempt: answer it, ask again
+                    return self.elicit(turn, ask, lead=answer, form=form)
                 return self.retry(turn, ask, result.reason)
             form.values.set(ask, result.value)
             turn.set_slot(ask.slot, None if ask.transient else ask.text(result.value))
@@ -303,6 +316,24 @@ class Form[S: Session](Intent[S]):
         for ask in self.asks:
             if ask.transient and ask.slot in turn.values:
                 turn.set_slot(ask.slot, None)
+
+
+def _answer_to_question(turn: Turn[Any], ask: Ask[Any], raw: str) -> str | None:
+    """The app's answer (`bot.generative`) when what came instead of the slot Lex asked for is a
+    question ("why do you need my security code?"); None otherwise."""
+    questions = turn.services.questions
+    action = turn.event.sessionState.dialogAction
+    if questions is None or action is None or action.slotToElicit != ask.slot:
+        return None
+    return questions(turn, raw)
+
+
+def _unfilled_question(turn: Turn[Any], ask: Ask[Any]) -> str | None:
+    """Lex asked for this slot and got no value from what the user said: the answer when that
+    was a question (a built-in slot type such as AMAZON.FirstName resolves nothing from it)."""
+    if any(c.isdigit() for c in turn.transcript):
+        return None
+    return _answer_to_question(turn, ask, turn.transcript)
 
 
 def _filled(turn: Turn[Any], ask: Ask[Any], values: FormValues) -> bool:

@@ -80,6 +80,25 @@ def remembered(
     return Remembered(dict(profile.data) if profile is not None else {}, loaded_now=True)
 
 
+def server_state(record: SessionRecord | None) -> dict[str, str]:
+    """The parts' server-side state kept in a (verified) record's context: {} when none or unreadable."""
+    if record is None or not record.context:
+        return {}
+    try:
+        data = json.loads(record.context)
+    except ValueError:
+        log.warning("server-side context unreadable, starting empty", extra={"session_id": record.session_id})
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def server_context(server: Mapping[str, str]) -> str:
+    """The parts' server-side state as the record's context text ("" when there is none)."""
+    return json.dumps(dict(server), separators=(",", ":"), ensure_ascii=False) if server else ""
+
+
 def save(
     store: TurnStore,
     turn: Turn[Any],
@@ -134,9 +153,16 @@ def save(
         extra[PROFILE_EXTRA] = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         if remembered.loaded_now or data != remembered.data:
             profile = ProfileRecord(turn.user_id, data, expires_at=int(now) + retention.profile_ttl_seconds)
+    context = server_context(turn.server)
     if base is None:
         record = SessionRecord(
-            sid, state, expires_at=expires_at, owner=turn.user_id, extra=extra, message_count=1
+            sid,
+            state,
+            expires_at=expires_at,
+            owner=turn.user_id,
+            extra=extra,
+            message_count=1,
+            context=context,
         )
     else:
         record = copy_record(
@@ -146,6 +172,7 @@ def save(
             owner=owner_after(restored, turn.user_id),
             extra=extra,
             message_count=index + 1,
+            context=context,
         )
     records.seal(keys.signing, record)
     store.save(record, expected_version=restored.version, now=int(now), messages=[entry], profile=profile)

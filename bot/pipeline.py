@@ -13,6 +13,7 @@ session, an unknown intent or a failing dependency all get a valid Lex response.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -28,7 +29,7 @@ from bot.events import LexEvent
 from bot.identity import ANONYMOUS, Identity, TokenVerifier
 from bot.language import speaking
 from bot.logs import security_event
-from bot.persist import Remembered, Retention, expiry, owner_after, remembered, save
+from bot.persist import Remembered, Retention, expiry, owner_after, remembered, save, server_state
 from bot.respond import bad_event, raw_locale, render, sign
 from bot.restore import Restored, restore
 from bot.security import sealing
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot.turn")
 
 CONFLICT_RETRIES = 3
+LEX_CODE_HOOK_SECONDS = 30.0  # Lex V2 stops waiting for a dialog or fulfillment code hook after 30 s
 
 
 class Pipeline[S: Session]:
@@ -83,11 +85,11 @@ class Pipeline[S: Session]:
 
     def handle(self, raw_event: Any, context: Any = None) -> dict[str, Any]:
         try:
-            return self._handle(raw_event)
+            return self._handle(raw_event, context)
         finally:
             metrics.flush(namespace=self.app.metrics_namespace)
 
-    def _handle(self, raw_event: Any) -> dict[str, Any]:
+    def _handle(self, raw_event: Any, context: Any = None) -> dict[str, Any]:
         started = time.perf_counter()
         try:
             event = LexEvent.model_validate(raw_event)
@@ -98,14 +100,20 @@ class Pipeline[S: Session]:
         if identity.status in ("invalid", "expired"):
             log.warning("user token not accepted: %s", identity.reason, extra={"session_id": sid})
         for _ in range(CONFLICT_RETRIES):
-            response = self._attempt(event, identity, started)
+            response = self._attempt(event, identity, started, context)
             if response is not None:
                 return response
         log.error("gave up after concurrent updates", extra={"session_id": sid})
-        return self._attempt(event, identity, started, give_up=True) or {}
+        return self._attempt(event, identity, started, context, give_up=True) or {}
 
     def _attempt(
-        self, event: LexEvent, identity: Identity, started: float, *, give_up: bool = False
+        self,
+        event: LexEvent,
+        identity: Identity,
+        started: float,
+        context: Any = None,
+        *,
+        give_up: bool = False,
     ) -> dict[str, Any] | None:
         """One try at the turn: None when another writer got there first (run it again)."""
         sid, model = event.sessionId, self.app.session_model
@@ -128,6 +136,8 @@ class Pipeline[S: Session]:
         turn.user_id = identity.user_id
         turn.remembered = None if profile is None else dict(profile.data)
         turn.history = restored.history
+        turn.server = server_state(restored.record)
+        turn.deadline = self._deadline(started, context)
         sensitive_values = {k: v for k, v in turn.values.items() if k in self.sensitive and v}
         reply, ok = self._run(turn)
         notice = self._identity_notice(identity, refused, texts)
@@ -136,6 +146,7 @@ class Pipeline[S: Session]:
         if not ok:  # the handler failed: answer with the last trusted state, persist nothing
             return self._apology(turn, texts.sorry_retry, before, unchanged)
         session.turn += 1
+        self._after_turn(turn, before)
         state = encode(session)
         binding = unchanged if refused else self._binding(restored, identity.user_id, now, saved=True)
         response = self._render(reply, turn, state, binding)
@@ -167,6 +178,31 @@ class Pipeline[S: Session]:
         self._measure(turn, before, restored, now)
         self._log_turn(turn, reply, started)
         return response
+
+    def _after_turn(self, turn: Turn[S], before: S) -> None:
+        """The parts' per-turn hook (`after_turn(turn, reached_goal=...)`), before the turn is
+        saved: a failing hook is logged and never costs the user the turn."""
+        goal = self.app.goal
+        reached = goal is not None and goal(turn.session) and not goal(before)
+        for runtime in self.services.parts.values():
+            hook = getattr(runtime, "after_turn", None)
+            if hook is None:
+                continue
+            try:
+                hook(turn, reached_goal=reached)
+            except Exception:
+                log.exception("a part's after_turn hook failed", extra={"session_id": turn.session_id})
+
+    @staticmethod
+    def _deadline(started: float, context: Any) -> float:
+        """When this invocation must have answered: Lex waits 30 s for a code hook; the Lambda may
+        have less left (`context.get_remaining_time_in_millis()`)."""
+        limit = started + LEX_CODE_HOOK_SECONDS
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        if callable(remaining):
+            with contextlib.suppress(TypeError, ValueError):
+                limit = min(limit, time.perf_counter() + float(remaining()) / 1000)
+        return limit
 
     def _restore(self, model: type[S], event: LexEvent, identity: Identity, now: float) -> Restored[S]:
         try:

@@ -32,6 +32,8 @@ class Texts:
     )
     sign_in_invalid: str = "I couldn't verify your sign-in, so I'll continue without your saved details."
     foreign_session: str = "This conversation belongs to another account, so I've started a new one."
+    # Generative help found nothing in the bot's knowledge for a question (`bot.generative`).
+    no_answer: str = "I'm sorry, I can't answer that one here."
 
 
 _BY_LANGUAGE: dict[str, Texts] = {
@@ -50,6 +52,7 @@ _BY_LANGUAGE: dict[str, Texts] = {
         ),
         sign_in_invalid="No pude verificar su sesión, así que continuaré sin sus datos guardados.",
         foreign_session="Esta conversación pertenece a otra cuenta, así que empecé una nueva.",
+        no_answer="Lo siento, no puedo responder eso aquí.",
     ),
 }
 

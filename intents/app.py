@@ -16,7 +16,7 @@ app = App(
     "PaymentBot",
     session=PaymentSession,
     messages=CATALOG,  # what it says, per locale (intents/messages/<locale>.py)
-    parts=[flow.CARDS, UserIdentity(), RememberedUsers()],
+    parts=[flow.CARDS, UserIdentity(), RememberedUsers(), flow.HELP],
     metrics_namespace="LexPaymentBot",
     goal=lambda session: session.status is Status.COMPLETED,
     give_up=flow.hand_off,

@@ -6,13 +6,17 @@ records what it got, then asks `next_step` for the first thing still missing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot import dialog
 from bot.attributes import capture_settings
 from bot.dialog import Reply
+from bot.generative import GenerativeHelp, Option
 from bot.payments import CardCapture
 from bot.speech import Say, digits, join, month_year
 from bot.turn import Turn
 from bot.validation.types import CardBrand
+from bot.validation.wallet import mask_wallet
 from intents.messages import say
 from intents.session import PaymentSession, Status, Step
 
@@ -21,6 +25,34 @@ type PaymentTurn = Turn[PaymentSession]
 # Card capture (tokenize-and-drop): these slots are sealed between turns and masked in history.
 CARDS = CardCapture(number="CardNumber", expiry="ExpirationDate", code="SecurityCode")
 CARD_SLOTS = CARDS.slots
+
+
+def facts(turn: PaymentTurn) -> Mapping[str, str]:
+    """What generative help must not forget, whatever the window: never card data, only what the
+    session already shows the user (a first name, a brand and last four, a wallet's short form)."""
+    s = turn.session
+    out = {"collecting": s.step.value if in_progress(turn) else "nothing"}
+    if s.first_name:
+        out["first_name"] = s.first_name
+    if s.card_brand and s.card_last4:
+        out["card"] = f"{CardBrand(s.card_brand).display} ending {s.card_last4}"
+    wallet = s.wallet_address or (turn.remembered or {}).get("wallet_address")
+    if wallet:
+        out["wallet"] = mask_wallet(wallet)
+    return out
+
+
+# Off-script questions, answered from intents/knowledge/<locale>.md (GENERATOR=bedrock|offline|off).
+HELP = GenerativeHelp(
+    "intents:knowledge",
+    about="a payment assistant that saves a card for future payments and remembers a crypto wallet address",
+    entities=facts,
+)
+# What the help menu offers, in its order ("the second one" picks the wallet).
+MENU = (
+    Option("payment", "save a card for payments"),
+    Option("wallet", "remember your crypto wallet address"),
+)
 
 
 def in_progress(turn: PaymentTurn) -> bool:

@@ -73,6 +73,13 @@ class Language:
     reasons: Mapping[str, str] = field(default_factory=dict)  # validator reasons, by key
     brand_names: Mapping[str, str] = field(default_factory=dict)  # CardBrand value -> noun phrase
     grammar: Mapping[str, str] = field(default_factory=dict)  # small phrases the reasons are built of
+    # Generative help (`bot.generative`): what makes an answer a question, which words pick an
+    # offered option ("the second one"; -1 = the last), what an answer must never claim.
+    question_words: frozenset[str] = frozenset()  # words that open a question ("why", "como")
+    ordinals: Mapping[str, int] = field(default_factory=dict)  # "second" -> 2, "last" -> -1
+    option_words: frozenset[str] = frozenset()  # "option", "number": "option 2"
+    commitment_claims: tuple[str, ...] = ()  # regex fragments: "has been saved", "I've charged"
+    stop_words: frozenset[str] = frozenset()  # words retrieval ignores ("the", "de")
 
     def reason(self, key: str, **values: object) -> str:
         """A validator reason in this language (English's when this table lacks it)."""

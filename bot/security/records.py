@@ -3,9 +3,10 @@
 Whoever can write the table (an operator's mistake, a compromised tool) must not be able to edit
 a session's state (a payment method id, a card summary, an owner) and have the bot act on it. The
 MAC covers what the bot writes and relies on: the session id, its state, its owner, its history
-length and its server-side extras. Store-owned bookkeeping (version, created/updated times,
-expiry) and operator-owned fields (title, feedback, review) are outside it: they change without
-the bot, and nothing the bot decides depends on them. It lives in `extra["mac"]`.
+length, its server-side extras and the parts' server-side context. Store-owned bookkeeping
+(version, created/updated times, expiry) and operator-owned fields (title, feedback, review) are
+outside it: they change without the bot, and nothing the bot decides depends on them. It lives
+in `extra["mac"]`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,16 @@ _VERSION = "r1"
 
 def _canonical(record: SessionRecord) -> bytes:
     extra = {k: v for k, v in record.extra.items() if k != MAC_KEY}
-    body = [_VERSION, record.session_id, record.state, record.owner or "", record.message_count, extra]
+    body: list[object] = [
+        _VERSION,
+        record.session_id,
+        record.state,
+        record.owner or "",
+        record.message_count,
+        extra,
+    ]
+    if record.context:  # the parts' server-side state; absent from the MAC of records without it
+        body.append(record.context)
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
