@@ -128,8 +128,9 @@ def main(
     bot_alias_id: str | None = None,
     locale: str | None = None,
     region: str | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
+    out = out or sys.stdout
     if runtime != "local":
         return run_remote_files(
             paths,

@@ -92,8 +92,10 @@ class PageGuard:
             return {self.text(str(k)): self.clean(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [self.clean(v) for v in value]
-        if value is None or isinstance(value, bool | int | float):
+        if value is None or isinstance(value, bool | float):
             return value
+        if isinstance(value, int):
+            return value if self.text(str(value)) == str(value) else self.text(str(value))
         return self.text(str(value))
 
 
