@@ -32,6 +32,18 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; assert sys.ve
   rm -rf .venv
   "$PY" -m venv .venv
 fi
+# The console's browser tests (tests/serve/test_browser.py) drive Debian's Chromium through
+# Playwright; Playwright never downloads a browser here. Installed when missing and root.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium and chromium-driver (apt-get)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; } >/dev/null 2>&1; then
+      echo "warning: apt-get could not install chromium: the browser tests will fail in CI, skip locally" >&2
+    fi
+  else
+    echo "warning: /usr/bin/chromium is missing (install Debian's chromium and chromium-driver as root); the browser tests skip" >&2
+  fi
+fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 echo "ready: $(.venv/bin/python --version) in .venv"
