@@ -225,3 +225,41 @@ def test_shutdown_is_clean_with_an_idle_keep_alive_connection(runtime: LexRuntim
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=30).close()
     idle.close()
+
+
+def raw_exchange(server: LexServer, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+        raw.sendall(data)
+        raw.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := raw.recv(65536):
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"BREW /pot HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET /\x00secret-part HTTP/9.9\r\n\r\n",
+        b"secret-part\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n",
+        b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n",
+    ],
+)
+def test_what_the_stdlib_refuses_is_a_lex_error_too(server: LexServer, data: bytes) -> None:
+    answer = raw_exchange(server, data)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 4") or head.startswith(b"HTTP/1.1 5")
+    assert b"x-amzn-ErrorType: " in head
+    assert set(json.loads(body)) == {"message"}
+    assert b"secret-part" not in answer
+    assert b"<html" not in answer.lower()
+
+
+def test_head_requests(server: LexServer) -> None:
+    status, headers, body = request(server, "HEAD", "/")
+    assert (status, body) == (200, b"")
+    status, headers, body = request(server, "HEAD", "/nothing")
+    assert status == 404
+    assert headers["x-amzn-errortype"] == "ResourceNotFoundException"

@@ -48,6 +48,7 @@ TEST_ALIAS_ID = "TSTALIASID"  # the id Lex gives every bot's draft test alias
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 CLOCK_HEADER = "x-lexbot-clock"  # epoch seconds: pins this request's clock (the conversation runner's)
 MAX_INTERPRETATIONS = 5
+MAX_SESSIONS = 1000  # Lex's side of sessions kept in memory; the least recently created go first
 _BOT_ID = re.compile(r"^[0-9a-zA-Z]{10}$")
 _ALIAS_ID = re.compile(r"^[0-9a-zA-Z]{1,100}$")
 _LOCALE_ID = re.compile(r"^[a-z]{2}_[A-Z0-9]{2,3}$")
@@ -243,6 +244,8 @@ class LexRuntime:
                 sim = self.bot(target.locale_id).simulator(session_id=session_id, clock=self.clock)
                 found = Session(target, sim, self.clock())
                 self._sessions[key] = found
+                while len(self._sessions) > MAX_SESSIONS:
+                    del self._sessions[next(iter(self._sessions))]
             return found
 
     def sessions(self) -> list[Session]:

@@ -63,6 +63,15 @@ _STATIC = {
     "/console.css": ("console.css", "text/css; charset=utf-8"),
     "/console.js": ("console.js", "text/javascript; charset=utf-8"),
 }
+_STDLIB_ERRORS = {
+    400: "The request is malformed",
+    404: "No such route",
+    408: "The request timed out",
+    414: "The request line is too long",
+    431: "The request headers are too large",
+    501: "Unsupported method",
+    505: "Unsupported HTTP version",
+}
 _SECURITY_HEADERS = {
     # The console loads nothing from elsewhere and is never framed.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
@@ -175,6 +184,23 @@ class _Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._dispatch("OPTIONS")
 
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What the stdlib answers itself (a malformed request line, an unknown method, headers too
+        long), as a Lex error: a fixed message by status, never the request's text echoed."""
+        self.close_connection = True
+        kind: type[LexApiError] = ValidationException if 400 <= code < 500 else LexApiError
+        error = kind(_STDLIB_ERRORS.get(code, "The request could not be handled"))
+        error.status = code
+        try:
+            if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+                self.request_version = "HTTP/1.1"  # answer with headers all the same
+            self._send(code, error.body(), {"x-amzn-ErrorType": error.code}, str(uuid.uuid4()))
+        except OSError:
+            pass
+
     def log_message(self, format: str, *args: Any) -> None:
         out = self.server.access_log
         if out is not None:
@@ -202,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
             elif path.startswith("/console/api/"):
                 status, headers, payload = self.server.console.handle(method, path, body)
                 self._send(status, payload, headers, request_id)
-            elif method == "GET" and path in _STATIC:
+            elif method in ("GET", "HEAD") and path in _STATIC:
                 self._static(*_STATIC[path])
             else:
                 raise ResourceNotFoundException("No such route")
@@ -332,14 +358,16 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in _SECURITY_HEADERS.items():
             if key not in headers:
                 self.send_header(key, value)
-        origin = self.headers.get("Origin")
+        sent = getattr(self, "headers", None)  # None: the request line itself was refused
+        origin = sent.get("Origin") if sent is not None else None
         if origin is not None and origin in self.server.allow_origins:
             self.send_header("Access-Control-Allow-Origin", origin)
         self.send_header("Content-Length", str(len(payload)))
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(payload)
+        if self.command != "HEAD":
+            self.wfile.write(payload)
 
     def _error(self, exc: LexApiError, request_id: str) -> None:
         try:
