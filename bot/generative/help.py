@@ -34,7 +34,7 @@ from bot.generative.knowledge import Knowledge
 from bot.generative.memory import EXTRA_KEY, Memory, Option
 from bot.generative.questions import claims_commitment, is_question, ordinal
 from bot.generative.retrieval import Hit, Index
-from bot.generative.scrub import safe, safe_request
+from bot.generative.scrub import safe, safe_question, safe_request
 from bot.generative.settings import GenerativeSettings
 from bot.language import for_code, language_code
 
@@ -138,7 +138,9 @@ class HelpDesk:
     def answer(self, turn: Turn[Any], question: str | None = None) -> Answer:
         if self.settings.mode == "off":
             return Answer("", "off")
-        asked = safe(turn.transcript if question is None else question)[: prompts.MAX_QUESTION_CHARS]
+        known = tuple(v for k, v in turn.values.items() if k in turn.services.sensitive_slots and v)
+        text = turn.transcript if question is None else question
+        asked = safe_question(text[: prompts.MAX_QUESTION_CHARS * 2], known)[: prompts.MAX_QUESTION_CHARS]
         name, _ = self.knowledge.for_locale(turn.locale)
         hits = self.indexes[name].search(asked, token_budget=self.settings.budget.retrieval)
         ids = tuple(h.passage.id for h in hits)

@@ -73,6 +73,24 @@ def _spoken_dates(text: str) -> str:
     return "".join([*out, text[last:]])
 
 
+_CODE_LIKE = re.compile(r"(?<![\d•])(?<!• )\d(?:[ \t]?\d){2,3}(?![ \t]?\d)")
+CODE_MASK = "•••"
+
+
+def safe_question(text: str, known: tuple[str, ...] = ()) -> str:
+    """What the user just said, as it may enter a prompt: `safe`, then every value of the turn's
+    sensitive slots (`known`, e.g. a card number given this turn) and every group of 3 or 4
+    digits masked — said to a bot that collects cards, a bare "389" may be a security code (the
+    history knows the dialog's context; a question arrives without it)."""
+    cleaned = safe(text)
+    for value in known:
+        digits = re.sub(r"\D", "", value)
+        if len(digits) >= 3:
+            spaced = r"[\s.-]*".join(re.escape(d) for d in digits)
+            cleaned = re.sub(spaced, CODE_MASK, cleaned)
+    return _CODE_LIKE.sub(CODE_MASK, cleaned)
+
+
 # Request members that are names the framework chose, not text: left as they are.
 _STRUCTURAL = frozenset({"modelId", "role", "guardrailIdentifier", "guardrailVersion", "trace", "stopReason"})
 
