@@ -5,7 +5,7 @@ serve                     a local Lex V2 runtime endpoint for real Lex clients, 
 demo [FILE]               play a conversation file (default: the bot's happy_path.yaml), print the transcript
 invoke EVENT.json         run the handler on one event, print the response (a Docker-free `sam local invoke`)
 test-conversations [FILE ...]  play conversation files, check every turn (default: the bot's conversations/)
-                          (--runtime serve|aws: over the Lex V2 runtime API, against serve or a deployed alias)
+                          (--runtime serve|aws: the same over the Lex V2 runtime API)
 new-intent NAME --slot NAME:TYPE ...   scaffold an intent: handler, template block, conversation test
 sessions COMMAND          stored sessions: list, list-all, show, delete, feedback, review, add, schema
 tables COMMAND            set up / maintain the store: create, backfill-ttl [--dry-run]
