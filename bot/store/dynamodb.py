@@ -10,6 +10,10 @@ DynamoDB's TTL deletes expired items up to ~48 h late, so expiry is decided on r
 core) and in the write conditions, both against the caller's `now`; conditions and filters
 express the rules of `bot.store.items` (`LIVE`: no TTL attribute, or one in the future).
 
+The turn's two requests (load's Query, save's PutItem / TransactWriteItems) go through a view of
+the client without botocore's client-side parameter validation (`unvalidated`): the store's
+checks ran first, and DynamoDB validates again. Everything else is validated as usual.
+
 Requests: load = 1 Query; save = 1 PutItem, or 1 TransactWriteItems with messages or a profile;
 get = 1 GetItem; delete = Query + BatchWriteItem per 25 keys; messages = GetItem + Query;
 set_message_feedback = GetItem + TransactWriteItems; retain = Query + UpdateItem per item;
@@ -38,10 +42,12 @@ from bot.store.base import SessionRecord, StoreUnavailable, VersionConflict
 from bot.store.core import StoreCore
 from bot.store.dynamodb_codec import (
     TTL_ATTRIBUTE,
+    message_from,
     n,
     plain,
     profile_item,
     profile_key,
+    state_from,
     state_key,
     write_token,
 )
@@ -52,6 +58,7 @@ from bot.store.dynamodb_requests import (
     Requests,
     cancellation_codes,
     client_config,
+    unvalidated,
 )
 from bot.store.dynamodb_table import create_table
 from bot.store.items import NoSuchMessage, is_live, is_visible
@@ -126,6 +133,7 @@ class DynamoDBStore(StoreCore):
         elif endpoint_url is not None or region is not None:
             raise ValueError("pass either client or endpoint_url/region, not both")
         self._requests = Requests(client, table_name)
+        self._hot = Requests(unvalidated(client), table_name)  # load's Query, save's write
         self._table = table_name
 
     @property
@@ -169,7 +177,7 @@ class DynamoDBStore(StoreCore):
         """Up to `need` visible messages with lo <= index <= hi."""
         query = params.messages_query(state, lo=lo, hi=hi, now=now, newest_first=newest_first)
         items, _ = self._requests.query_some(need, None, **query)
-        return [codec.message_from(_plain_item(item)) for item in items]
+        return [message_from(_plain_item(item)) for item in items]
 
     # -- reads -----------------------------------------------------------------------------------
 
@@ -182,14 +190,14 @@ class DynamoDBStore(StoreCore):
         then (rare, until TTL removes them) a second Query reads the current generation's index
         range [0, message_count).
         """
-        response = self._call("Query", **params.load_query(self._table, session_id, window))
+        response = self._hot.call("Query", **params.load_query(self._table, session_id, window))
         items = [_plain_item(item) for item in response.get("Items", [])]
         if not items or items[0]["sk"] != STATE_SK:
             return None, []
-        state = codec.state_from(items[0])
+        state = state_from(items[0])
         if not is_live(state, now):
             return state, []
-        page = [codec.message_from(item) for item in items[1:] if codec.is_message_key(item["sk"])]
+        page = [message_from(item) for item in items[1:] if codec.is_message_key(item["sk"])]
         visible = sum(1 for message in page if is_visible(message, state, now))
         # Expired messages of this generation mean older ones are expired too; but leftovers of
         # an earlier generation (higher indices, not yet removed by TTL) may hide live messages.
@@ -205,7 +213,7 @@ class DynamoDBStore(StoreCore):
 
     def _read_state(self, session_id: str) -> Stored[SessionRecord] | None:
         item = self._get(state_key(session_id))
-        return None if item is None else codec.state_from(item)
+        return None if item is None else state_from(item)
 
     def _read_messages(
         self, session_id: str, *, now: int, after: int, limit: int
@@ -227,9 +235,9 @@ class DynamoDBStore(StoreCore):
         found: list[Stored[MessageRecord]] = []
         for item in map(_plain_item, items):
             if item["sk"] == STATE_SK:
-                state = codec.state_from(item)
+                state = state_from(item)
             elif codec.is_message_key(item["sk"]):
-                found.append(codec.message_from(item))
+                found.append(message_from(item))
         return state, found
 
     def _read_profile(self, user_id: str) -> Stored[ProfileRecord] | None:
@@ -244,7 +252,7 @@ class DynamoDBStore(StoreCore):
         """Query gsi1 (USER#<owner>), newest activity first, continuing after the position."""
         start_key, query = params.user_listing(user_id, now, after)
         items, more = self._requests.query_some(limit, start_key, **query)
-        return [codec.state_from(_plain_item(item)) for item in items], more
+        return [state_from(_plain_item(item)) for item in items], more
 
     def _list_by_time(
         self, query: TimeQuery, *, now: int, after: Position | None, limit: int
@@ -270,8 +278,8 @@ class DynamoDBStore(StoreCore):
             )
             found.extend(items)
             if len(found) == limit:
-                return [codec.state_from(_plain_item(i)) for i in found], more or position + 1 < len(days)
-        return [codec.state_from(_plain_item(i)) for i in found], False
+                return [state_from(_plain_item(i)) for i in found], more or position + 1 < len(days)
+        return [state_from(_plain_item(i)) for i in found], False
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -293,7 +301,7 @@ class DynamoDBStore(StoreCore):
         if not messages and profile is None:
             token = secrets.token_hex(16)
             try:
-                self._call(
+                self._hot.call(
                     "PutItem",
                     passthrough=frozenset({CONDITION_FAILED}),
                     **params.state_put(self._table, state, token, now),
@@ -310,7 +318,7 @@ class DynamoDBStore(StoreCore):
             actions = [{"Put": params.state_put(self._table, state, token, now)}, *puts]
             if profile is not None:
                 actions.append(params.profile_action(self._table, profile, now, expired=profile_expired))
-            codes = self._transact(actions, token)
+            codes = self._transact(actions, token, hot=True)
             if codes is None:
                 return
             if set(codes[: len(puts) + 1]) & _CONFLICTS or "TransactionConflict" in codes:
@@ -318,13 +326,13 @@ class DynamoDBStore(StoreCore):
             profile_expired = not profile_expired  # it expired (or came back) since it was written
         raise VersionConflict("the profile kept changing while saving")
 
-    def _transact(self, actions: list[Item], token: str) -> list[str] | None:
+    def _transact(self, actions: list[Item], token: str, *, hot: bool = False) -> list[str] | None:
         """TransactWriteItems; None if it was applied (by this or an earlier attempt), else the
         cancellation codes of a failed condition. Any other failure is StoreUnavailable."""
         from botocore.exceptions import ClientError
 
         try:
-            self._call(
+            (self._hot if hot else self._requests).call(
                 "TransactWriteItems",
                 passthrough=frozenset({CANCELED}),
                 TransactItems=actions,

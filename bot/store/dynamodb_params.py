@@ -12,13 +12,13 @@ from bot.store import codec
 from bot.store.dynamodb_codec import (
     LIVE,
     TTL_ATTRIBUTE,
+    message_item,
     n,
     profile_item,
     profile_key,
     s,
     state_item,
     state_key,
-    to_item,
     value,
 )
 from bot.store.layout import (
@@ -83,7 +83,7 @@ def message_put(table: str, write: MessageWrite, now: int) -> Item:
     return {
         "Put": {
             "TableName": table,
-            "Item": to_item(codec.message_item(write.message, write.gen)),
+            "Item": message_item(write.message, write.gen),
             "ConditionExpression": CONDITION_MESSAGE_FREE,
             "ExpressionAttributeNames": {"#pk": "pk", "#gen": "gen", "#exp": TTL_ATTRIBUTE},
             "ExpressionAttributeValues": {":gen": n(write.gen), ":now": n(now)},

@@ -33,6 +33,31 @@ def client_config() -> Any:
     )
 
 
+def unvalidated(client: Any) -> Any:
+    """The same client without botocore's client-side parameter validation, for the turn's hot
+    path (its parameters are built here from records the store's checks already passed; DynamoDB
+    validates them again). Everything else is shared: configuration, retries, credentials, the
+    connection pool and the event hooks (request counters see both). A client of another shape
+    (a stub, a botocore that changed) is returned as it is: validation stays on."""
+    try:
+        from botocore.validate import ParamValidationDecorator
+
+        decorated = client.__dict__.get("_serializer")
+        inner = (
+            getattr(decorated, "_serializer", None)
+            if isinstance(decorated, ParamValidationDecorator)
+            else None
+        )
+        if inner is None or not hasattr(inner, "serialize_to_request"):
+            return client
+        hot = object.__new__(type(client))
+        hot.__dict__.update(client.__dict__)
+        hot.__dict__["_serializer"] = inner
+    except (ImportError, AttributeError, TypeError):
+        return client
+    return hot
+
+
 def error_code(exc: Exception) -> str | None:
     response = getattr(exc, "response", None)
     if not isinstance(response, dict):

@@ -297,8 +297,8 @@ def test_state_item_layout(moto_table: tuple[Any, str]) -> None:
         "updated_at": {"N": str(NOW)},
         "created_at": {"N": str(NOW)},
         "message_count": {"N": "0"},
-        "state": {"M": {"a": {"S": "1"}}},
-        "extra": {"M": {"e": {"S": "x"}}},
+        "state": {"S": '{"a":"1"}'},  # one attribute each: JSON text of the map
+        "extra": {"S": '{"e":"x"}'},
         "has_feedback": {"BOOL": False},
         "has_review": {"BOOL": False},
         "gsi2pk": {"S": "DAY#2023-11-14"},
@@ -314,8 +314,8 @@ def test_state_item_layout(moto_table: tuple[Any, str]) -> None:
         "updated_at": {"N": str(NOW)},
         "created_at": {"N": str(NOW)},
         "message_count": {"N": "3"},
-        "state": {"M": {"step": {"S": "collect"}, "marker": {"S": SECRET}}},
-        "extra": {"M": {}},
+        "state": {"S": json.dumps({"step": "collect", "marker": SECRET}, separators=(",", ":"))},
+        "extra": {"S": "{}"},
         "owner": {"S": "user-9"},
         "title": {"S": "Refund"},
         "feedback": {"M": {"rating": {"S": "down"}, "comment": {"S": "slow"}, "at": {"N": str(NOW - 5)}}},
@@ -358,9 +358,7 @@ def test_message_and_profile_item_layout(moto_table: tuple[Any, str]) -> None:
         "sk": {"S": "MSG#0000000000"},
         "gen": {"N": str(NOW)},
         "at_ms": {"N": str(NOW * 1000)},
-        "user": {"S": ""},
-        "bot": {"L": []},
-        "sig": {"S": "s0"},
+        "msg": {"S": '{"user":"","bot":[],"sig":"s0"}'},  # the content: one attribute
         "expires_at": {"N": str(NOW + 3600)},
     }  # no index attribute: the index is the sort key; unset optional fields are absent
     assert items["MSG#0000000001"] == {
@@ -368,12 +366,10 @@ def test_message_and_profile_item_layout(moto_table: tuple[Any, str]) -> None:
         "sk": {"S": "MSG#0000000001"},
         "gen": {"N": str(NOW)},
         "at_ms": {"N": str(NOW * 1000 + 1)},
-        "user": {"S": "user 1"},
-        "bot": {"L": [{"S": "bot 1"}]},
-        "intent": {"S": "CollectName"},
-        "source": {"S": "DialogCodeHook"},
-        "slot": {"S": "Name"},
-        "sig": {"S": "sig-1"},
+        "msg": {
+            "S": '{"user":"user 1","bot":["bot 1"],"sig":"sig-1",'
+            '"intent":"CollectName","source":"DialogCodeHook","slot":"Name"}'
+        },
         "expires_at": {"N": str(NOW + 3600)},
         "feedback": {"M": {"rating": {"S": "up"}, "comment": {"S": ""}, "at": {"N": str(NOW)}}},
     }
