@@ -56,6 +56,7 @@ class App[S: Session]:
         log_fields: Callable[[S], Mapping[str, object]] | None = None,
         time_zone: tzinfo = UTC,
         client_attributes: ClientAttributes | None = None,
+        long_session_turns: int = 30,
     ) -> None:
         """
         name: the bot's name (metrics namespace by default, the test client's bot name).
@@ -74,6 +75,8 @@ class App[S: Session]:
         time_zone: the bot's local time (`turn.now`, `turn.today`): opening hours, "tomorrow".
         client_attributes: what happens to the session attributes the bot does not own (Lex and
               contact-flow settings pass through by default; see `bot.attributes`).
+        long_session_turns: a session passing this many turns is counted once (`LongSessions`
+              metric, alarmed on in the template): a user going round in circles.
         """
         self.name = name
         self.session_model = session
@@ -88,6 +91,7 @@ class App[S: Session]:
         self._log_fields = log_fields
         self.time_zone = time_zone
         self.client_attributes = client_attributes or ClientAttributes()
+        self.long_session_turns = long_session_turns
         self.router: Router[S] = Router()
         self.intents: dict[str, Intent[S]] = {}
         self._fallback: Intent[S] | None = None

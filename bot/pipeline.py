@@ -380,6 +380,8 @@ class Pipeline[S: Session]:
 
     def _measure(self, turn: Turn[S], before: S, restored: Restored[S], now: float) -> None:
         metrics.add("Turns", intent=self._known_intent(turn))
+        if turn.session.turn == self.app.long_session_turns + 1:
+            metrics.add("LongSessions")
         goal = self.app.goal
         if goal is not None and goal(turn.session) and not goal(before):
             started = restored.record.created_at if restored.record is not None else int(now)

@@ -74,7 +74,6 @@ class GenerativeHelp:
     about: str = "this bot"
     entities: Callable[[Turn[Any]], Mapping[str, str]] | None = None
     instructions: str = ""  # appended to the framework's system instructions
-    long_session_turns: int = 30  # a `LongSessions` metric when a session passes it
     default_locale: str = "en_US"
     sensitive_slots: Mapping[str, str] = field(default_factory=dict)
 
@@ -155,7 +154,7 @@ class HelpDesk:
             except GenerationFailed as failed:
                 reason = failed.reason
                 memory.usage.fallbacks += 1
-                metrics.add("GenerativeFallbacks", reason=failed.reason)
+                _fell_back(failed.reason)
                 log.warning("generative answer unavailable, answering offline: %s", failed.reason)
                 self._keep(turn, memory)
         offline = extract(hits, self.settings.max_answer_chars)
@@ -281,8 +280,6 @@ class HelpDesk:
         if self.part.entities is not None:
             memory.set_entities(dict(self.part.entities(turn)))
         self._summarize(turn, memory)
-        if turn.session.turn == self.part.long_session_turns + 1:
-            metrics.add("LongSessions")
         if reached_goal:
             metrics.add("SessionGenerativeCalls", memory.usage.calls)
             metrics.add("SessionGenerativeTokens", memory.usage.input_tokens + memory.usage.output_tokens)
@@ -332,7 +329,7 @@ class HelpDesk:
         try:
             generated = self.bedrock.converse(request, remaining=lambda: self._remaining(turn))
         except GenerationFailed as failed:
-            metrics.add("GenerativeFallbacks", reason=failed.reason)
+            _fell_back(failed.reason)
             log.warning("summary by the model unavailable, summarizing extractively: %s", failed.reason)
             memory.fold_notes()
             return
@@ -341,6 +338,12 @@ class HelpDesk:
         metrics.add("GenerativeSummaries")
         memory.set_summary(generated.text)
         memory.notes = []
+
+
+def _fell_back(reason: str) -> None:
+    """A generative call replaced by the offline path: the total (alarmed on) and by reason."""
+    metrics.add("GenerativeFallbacks")
+    metrics.add("GenerativeFallbacksByReason", reason=reason)
 
 
 def _note(entry: MessageRecord) -> str:

@@ -121,7 +121,7 @@ def test_every_failure_answers_offline_keeps_the_flow_and_saves_the_turn(
     assert reply.text_reply.endswith("What's the card number?")
     assert "saved" not in reply.text_reply.split(".")[0]
     assert len(fake.conversations) == requests
-    assert metric_values(emf, "GenerativeFallbacks", reason=reason) == [1.0]
+    assert metric_values(emf, "GenerativeFallbacksByReason", reason=reason) == [1.0]
     record = pipeline.store.load(c.session_id, now=int(pipeline.clock()), window=1)[0]
     assert record is not None
     assert record.message_count == 4
@@ -140,7 +140,7 @@ def test_a_model_slower_than_its_timeout_is_abandoned(
     reply = c.say("why do you need my security code?")
     assert CODE_PASSAGE in reply.text_reply
     assert reply.slot_to_elicit == "CardNumber"
-    assert metric_values(emf, "GenerativeFallbacks", reason="timeout") == [1.0]
+    assert metric_values(emf, "GenerativeFallbacksByReason", reason="timeout") == [1.0]
 
 
 def test_an_unreachable_endpoint_answers_offline(build: Any, emf: io.StringIO) -> None:
@@ -151,7 +151,7 @@ def test_an_unreachable_endpoint_answers_offline(build: Any, emf: io.StringIO) -
     to_card_number(c)
     reply = c.say("why do you need my security code?")
     assert CODE_PASSAGE in reply.text_reply
-    assert metric_values(emf, "GenerativeFallbacks", reason="unavailable") == [1.0]
+    assert metric_values(emf, "GenerativeFallbacksByReason", reason="unavailable") == [1.0]
 
 
 class _Context:
@@ -173,7 +173,7 @@ def test_no_call_starts_when_the_turn_has_no_time_left_for_it(
     reply = c.say("why do you need my security code?")
     assert fake.conversations == []
     assert CODE_PASSAGE in reply.text_reply
-    assert metric_values(emf, "GenerativeFallbacks", reason="deadline") == [1.0]
+    assert metric_values(emf, "GenerativeFallbacksByReason", reason="deadline") == [1.0]
 
 
 def test_token_counting_near_the_limit_shrinks_a_request_the_estimate_let_through(

@@ -136,3 +136,14 @@ def test_bedrock_prompts_carry_the_entity_memory_and_offered_options(
     assert "first_name: John" in final
     assert "1. save a card for payments" in final
     assert "2. remember your crypto wallet address" in final
+
+
+def test_a_session_passing_30_turns_is_counted_once(build: Any, emf: Any) -> None:
+    from tests.generative.conftest import metric_values
+
+    _, client = build()
+    c = client()
+    for _ in range(35):
+        c.say("is this safe?", intent="FallbackIntent")
+    assert metric_values(emf, "LongSessions") == [1.0]
+    assert metric_values(emf, "GenerativeAnswers", source="offline") == [1.0] * 35
