@@ -36,7 +36,7 @@ from bot.generative.questions import claims_commitment, is_question, ordinal
 from bot.generative.retrieval import Hit, Index
 from bot.generative.scrub import safe, safe_question, safe_request
 from bot.generative.settings import GenerativeSettings
-from bot.language import for_code, language_code
+from bot.language import fold, for_code, language_code
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -166,7 +166,12 @@ class HelpDesk:
 
     def answer_question(self, turn: Turn[Any], raw: str) -> str | None:
         """For forms: the answer to `raw` if it is a question (None: treat it as a slot value)."""
-        if self.settings.mode == "off" or not is_question(raw, turn.language):
+        if self.settings.mode == "off":
+            return None
+        # A slot value may have lost its punctuation ("¿es seguro?" -> "es seguro"): what the user
+        # said, when the value came from it, tells a question too.
+        said = turn.transcript if fold(raw) in fold(turn.transcript) else ""
+        if not (is_question(raw, turn.language) or (said and is_question(said, turn.language))):
             return None
         return self.answer(turn, raw).text or None
 
