@@ -126,3 +126,19 @@ def test_reset_starts_a_new_session(page: Any) -> None:
     href = page.locator("[data-testid=export]").get_attribute("href")
     assert href is not None
     assert href.endswith("/export")
+
+
+def test_a_turn_the_bot_refuses_shows_its_error(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    # The input caps at 1024 characters, as Lex does: lift the cap to send one more.
+    page.locator("[data-testid=input]").evaluate("(node) => node.removeAttribute('maxlength')")
+    page.locator("[data-testid=input]").fill("x" * 1025)
+    page.locator("[data-testid=send]").click()
+    expect(page.locator("[data-testid=bot-error]")).to_contain_text("1024")
+    expect(page.locator("#inspector-body")).to_contain_text("The turn failed")
+    page.locator("[data-testid=locale]").select_option("es_US")
+    expect(page.locator("[data-testid=session-label]")).to_contain_text("es_US")
+    page.locator("[data-testid=input]").fill("quiero hacer un pago")
+    page.locator("[data-testid=send]").click()
+    expect(page.locator("[data-testid=bot-message]").last).to_contain_text("nombre")

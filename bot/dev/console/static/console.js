@@ -165,7 +165,7 @@ function renderInspector() {
   body.replaceChildren();
   const turn = state.selected === null ? null : state.turns[state.selected];
   $("inspected").textContent = turn ? `turn ${turn.number}` : "";
-  if (!turn || !turn.inspector) {
+  if (!turn || !turn.inspector || turn.error) {
     body.append(el("p", { class: "muted" }, turn && turn.error ? "The turn failed: " + turn.error : "Send a message to see what Lex and the bot did."));
     return;
   }
@@ -219,6 +219,7 @@ async function start() {
   $("bot-name").textContent = `${state.bot.name} · ${state.bot.botId}/${state.bot.botAliasId}`;
   const locale = $("locale");
   for (const id of state.bot.locales) locale.append(el("option", { value: id, selected: id === state.bot.defaultLocale }, id));
+  locale.addEventListener("change", newSession);
   $("input-form").addEventListener("submit", send);
   $("new-session").addEventListener("click", newSession);
   $("reset-session").addEventListener("click", resetSession);
