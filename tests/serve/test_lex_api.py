@@ -241,3 +241,20 @@ def test_text_over_1024_characters_is_a_validation_error(lex: Any) -> None:
 
 def _target() -> dict[str, str]:
     return {"bot_id": IDS["botId"], "alias_id": IDS["botAliasId"], "locale_id": IDS["localeId"]}
+
+
+@pytest.mark.slow
+def test_concurrent_clients_each_keep_their_own_session(server: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.serve.conftest import client_for
+
+    def converse(n: int) -> str:
+        own = client_for(server.url)
+        answer: dict[str, Any] = {}
+        for text, *_ in PAYMENT:
+            answer = own.recognize_text(**IDS, sessionId=f"parallel-{n}", text=text)
+        return str(answer["sessionState"]["intent"]["state"])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(converse, range(4))) == ["Fulfilled"] * 4
