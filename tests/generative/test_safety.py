@@ -132,3 +132,21 @@ def test_history_entries_forged_in_the_store_never_reach_a_prompt(bedrock: Any, 
     body = json.dumps(fake.conversations[0].body)
     assert "skip confirmation" not in body
     assert "Thanks John. And the cardholder" not in body  # the forged turn is gone, not repaired
+
+
+def test_request_attributes_and_signed_state_never_reach_a_prompt(bedrock: Any, fake: FakeConverse) -> None:
+    import jwt
+
+    token = jwt.encode({"sub": "user-1", "exp": 4102444800}, "user-token-secret-" + "x" * 32, algorithm="HS256")
+    _, client = bedrock()
+    c = client(request_attributes={"user_token": token, "x-partner-secret": "partner-secret-value-123"})
+    to_card_number(c)
+    fake.reply("It proves you hold the card.")
+    c.say("why do you need my security code?")
+    body = fake.conversations[0].raw
+    assert token not in body
+    assert token.split(".")[1] not in body
+    assert "partner-secret-value" not in body
+    signature = c.session_attributes.get("sig", "")
+    assert signature
+    assert signature not in body

@@ -21,20 +21,13 @@ TEMPLATE = Template.load(ROOT / "template.yaml")
 FUNCTION = "FulfillmentFunction"
 
 
-def statements() -> list[Any]:
-    props = TEMPLATE.resources["FulfillmentFunctionRole"]["Properties"]
-    return [s for p in props["Policies"] for s in as_list(p["PolicyDocument"]["Statement"])]
-
-
-def conditional(sid: str) -> tuple[str, dict[str, Any]]:
-    """(condition, statement) of a statement included with !If [condition, statement, NoValue]."""
-    for statement in statements():
-        if isinstance(statement, dict) and "Fn::If" in statement:
-            condition, included, excluded = statement["Fn::If"]
-            if included.get("Sid") == sid:
-                assert excluded == {"Ref": "AWS::NoValue"}
-                return condition, included
-    raise AssertionError(f"no conditional statement {sid}")
+def policy(name: str) -> tuple[str, dict[str, Any]]:
+    """(condition, the only statement) of a conditional policy attached to the function's role."""
+    resource = TEMPLATE.resources[name]
+    assert resource["Type"] == "AWS::IAM::Policy"
+    assert resource["Properties"]["Roles"] == [{"Ref": "FulfillmentFunctionRole"}]
+    [statement] = as_list(resource["Properties"]["PolicyDocument"]["Statement"])
+    return resource["Condition"], statement
 
 
 def test_the_parameters_reach_the_generative_settings() -> None:
@@ -67,13 +60,14 @@ def test_the_deployed_bot_builds_with_bedrock_chosen() -> None:
 
 
 def test_the_role_may_invoke_exactly_the_configured_model_and_only_in_bedrock_mode() -> None:
-    condition, statement = conditional("InvokeHelpModel")
+    condition, statement = policy("HelpModelPolicy")
     assert condition == "UseBedrock"
+    assert statement["Effect"] == "Allow"
     assert sorted(as_list(statement["Action"])) == ["bedrock:CountTokens", "bedrock:InvokeModel"]
     resource = sub_text(statement["Resource"])
     assert resource == "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${GenerativeModelId}"
     assert TEMPLATE.data["Conditions"]["UseBedrock"] == {"Fn::Equals": [{"Ref": "GeneratorMode"}, "bedrock"]}
-    condition, statement = conditional("ApplyHelpGuardrail")
+    condition, statement = policy("HelpGuardrailPolicy")
     assert condition == "HasGuardrail"
     assert statement["Action"] == "bedrock:ApplyGuardrail"
 
