@@ -144,8 +144,9 @@ def message_item(message: MessageRecord, gen: int) -> Item:
 
 
 def message_from(plain_item: Item) -> Stored[MessageRecord]:
-    """`codec.message_from` for a DynamoDB item already made plain, in either layout. A `msg`
-    that is not the JSON of its content is a ValueError naming no content."""
+    """`codec.message_from` for a DynamoDB item already made plain, in either layout (both at
+    once: the separate attributes win). A `msg` that is not the JSON of its content is a
+    ValueError naming no content."""
     packed = plain_item.pop("msg", None)
     if packed is not None:
         try:
@@ -154,7 +155,8 @@ def message_from(plain_item: Item) -> Stored[MessageRecord]:
             body = None
         if not isinstance(body, dict) or not _valid_body(body):
             raise ValueError("a stored message is not in the message layout")
-        plain_item.update(body)
+        for name, part in body.items():  # an attribute beside `msg` was added by someone else:
+            plain_item.setdefault(name, part)  # it wins, so the entry's signature check sees it
     return codec.message_from(plain_item)
 
 

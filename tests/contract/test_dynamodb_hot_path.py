@@ -210,3 +210,22 @@ def test_a_message_that_is_not_in_the_layout_is_unavailable(
     )
     with pytest.raises(StoreUnavailable, match="DynamoDB"):
         store.load("bad-m", now=T0, window=1)
+
+
+def test_a_content_attribute_added_beside_msg_wins_so_tampering_is_seen(moto_table: tuple[Any, str]) -> None:
+    """Our writes never put both; an edit in the table that adds `bot` must reach the entry's
+    signature check (which drops and logs it) rather than be hidden behind `msg`."""
+    client, name = moto_table
+    store = DynamoDBStore(name, client=client)
+    record = SessionRecord("edited", {}, expires_at=T0 + DAY, message_count=1)
+    store.save(record, expected_version=0, now=T0, messages=[make_message("edited", 0, expires_at=T0 + DAY)])
+    client.update_item(
+        TableName=name,
+        Key={"pk": {"S": "SESSION#edited"}, "sk": {"S": "MSG#0000000000"}},
+        UpdateExpression="SET #b = :b",
+        ExpressionAttributeNames={"#b": "bot"},
+        ExpressionAttributeValues={":b": {"L": [{"S": "forged"}]}},
+    )
+    _, window = store.load("edited", now=T0, window=1)
+    assert window[0].bot == ["forged"]
+    assert window[0].user == "user says 0"  # the rest still comes from `msg`
