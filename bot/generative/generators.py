@@ -30,6 +30,7 @@ Reason = Literal[
     "invalid_request",
     "unsafe_output",
     "empty_output",
+    "malformed_output",
     "over_budget",
     "deadline",
     "error",
@@ -93,7 +94,7 @@ _STOPS: dict[str, Reason] = {
     "guardrail_intervened": "guardrail",
     "content_filtered": "guardrail",
     "model_context_window_exceeded": "too_long",
-    "malformed_model_output": "empty_output",
+    "malformed_model_output": "malformed_output",
 }
 
 
@@ -176,7 +177,10 @@ def _reason(exc: Exception) -> Reason:
         EndpointConnectionError,
         ReadTimeoutError,
     )
+    from botocore.parsers import ResponseParserError
 
+    if isinstance(exc, ResponseParserError):
+        return "malformed_output"
     if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
         return "timeout"
     if isinstance(exc, EndpointConnectionError):

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from bot.parts import PartContext
-    from bot.store.base import MessageRecord
+    from bot.store.base import MessageRecord, SessionRecord
     from bot.turn import Turn
 
 log = logging.getLogger("bot.generative")
@@ -274,6 +274,29 @@ class HelpDesk:
         n = self.settings.recent_turns
         chosen = list(history)[-n:] if n else []
         return [prompts.Exchange(user=e.user, bot=" ".join(e.bot)) for e in chosen]
+
+    def preview(
+        self, record: SessionRecord | None, history: Sequence[MessageRecord], locale: str
+    ) -> tuple[str, int]:
+        """What a request would hold for the next question of a stored session, redacted, and its
+        token estimate (`chat --show-state`): the same build and fit as a real call."""
+        from bot.persist import server_state
+
+        memory = Memory.load(server_state(record).get(EXTRA_KEY))
+        language = for_code(language_code(locale))
+        built = prompts.build(
+            bot=self.part.about,
+            language=language.code,
+            question="(the next question)",
+            passages=[],
+            memory=memory,
+            turns=self._recent(history),
+            extra_instructions=self.part.instructions,
+        )
+        fitted, used = prompts.fit(built, self.settings.budget)
+        body = prompts.request(fitted, model_id=self.settings.model_id, inference={}, guardrail=None)
+        shown = [f"{m['role']}: {m['content'][0]['text']}" for m in body["messages"]]
+        return "\n".join(shown), used
 
     # -- every turn -----------------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class FakeConverse:
     def __post_init__(self) -> None:
         self._replies: deque[_Reply] = deque()
         self._failures: deque[_Failure] = deque()
+        self._raw: deque[bytes] = deque()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -71,6 +72,11 @@ class FakeConverse:
     def reply(self, text: str, *, stop_reason: str = "end_turn") -> None:
         with self._lock:
             self._replies.append(_Reply(text, stop_reason))
+
+    def malformed_next(self, body: bytes = b'{"output": {"message": {"content": [{"text": ') -> None:
+        """The next Converse answer is a 200 whose body is not a Converse response (cut short)."""
+        with self._lock:
+            self._raw.append(body)
 
     def fail_next(self, code: str, *, status: int = 400, message: str = "", times: int = 1) -> None:
         with self._lock:
@@ -148,6 +154,15 @@ class FakeConverse:
             time.sleep(self.delay)
         if failure is not None:
             return self._send(request, failure.status, {"message": failure.message}, failure.code)
+        with self._lock:
+            raw_reply = self._raw.popleft() if self._raw else None
+        if raw_reply is not None:
+            request.send_response(200)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(raw_reply)))
+            request.end_headers()
+            request.wfile.write(raw_reply)
+            return None
         answer = reply or _Reply(self.default_reply)
         output_tokens = max(1, math.ceil(len(answer.text.encode()) / 4))
         self._send(

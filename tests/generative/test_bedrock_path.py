@@ -105,6 +105,15 @@ FAILURES = [
         lambda f: f.reply("Done: your card has been saved."), "unsafe_output", 1, id="claims-a-commitment"
     ),
     pytest.param(lambda f: f.reply("   "), "empty_output", 1, id="empty"),
+    # A body cut short: botocore reads it as no output at all.
+    pytest.param(lambda f: f.malformed_next(), "empty_output", 1, id="malformed-json"),
+    # An output union with no member: botocore refuses to parse it.
+    pytest.param(
+        lambda f: f.malformed_next(b'{"output": {}, "stopReason": "end_turn"}'),
+        "malformed_output",
+        1,
+        id="no-message",
+    ),
 ]
 
 

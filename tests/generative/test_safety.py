@@ -137,7 +137,9 @@ def test_history_entries_forged_in_the_store_never_reach_a_prompt(bedrock: Any, 
 def test_request_attributes_and_signed_state_never_reach_a_prompt(bedrock: Any, fake: FakeConverse) -> None:
     import jwt
 
-    token = jwt.encode({"sub": "user-1", "exp": 4102444800}, "user-token-secret-" + "x" * 32, algorithm="HS256")
+    token = jwt.encode(
+        {"sub": "user-1", "exp": 4102444800}, "user-token-secret-" + "x" * 32, algorithm="HS256"
+    )
     _, client = bedrock()
     c = client(request_attributes={"user_token": token, "x-partner-secret": "partner-secret-value-123"})
     to_card_number(c)

@@ -34,6 +34,7 @@ def test_the_parameters_reach_the_generative_settings() -> None:
     variables = TEMPLATE.resources[FUNCTION]["Properties"]["Environment"]["Variables"]
     assert refers_to(variables["GENERATOR"], "GeneratorMode")
     assert refers_to(variables["BEDROCK_MODEL_ID"], "GenerativeModelId")
+    assert refers_to(variables["PROMPT_TOKEN_BUDGET"], "PromptTokenBudget")
     params = TEMPLATE.parameters
     assert params["GeneratorMode"]["Default"] == "offline"
     assert set(params["GeneratorMode"]["AllowedValues"]) == {"offline", "bedrock", "off"}
@@ -42,6 +43,7 @@ def test_the_parameters_reach_the_generative_settings() -> None:
     assert chosen.mode == "offline"
     assert chosen.model_id == params["GenerativeModelId"]["Default"]
     assert chosen.guardrail is not None  # the first branch: the stack's own guardrail
+    assert chosen.budget.hard == params["PromptTokenBudget"]["Default"]
     assert chosen.timeout * chosen.max_attempts < int(TEMPLATE.resources[FUNCTION]["Properties"]["Timeout"])
 
 
@@ -63,7 +65,7 @@ def test_the_role_may_invoke_exactly_the_configured_model_and_only_in_bedrock_mo
     condition, statement = policy("HelpModelPolicy")
     assert condition == "UseBedrock"
     assert statement["Effect"] == "Allow"
-    assert sorted(as_list(statement["Action"])) == ["bedrock:CountTokens", "bedrock:InvokeModel"]
+    assert statement["Action"] == "bedrock:InvokeModel"  # Converse; nothing else, no "*"
     resource = sub_text(statement["Resource"])
     assert resource == "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${GenerativeModelId}"
     assert TEMPLATE.data["Conditions"]["UseBedrock"] == {"Fn::Equals": [{"Ref": "GeneratorMode"}, "bedrock"]}

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -101,7 +102,7 @@ def run_chat(
                 if show_state and isinstance(message, SsmlMessage):
                     print(f"     ssml: {message}", file=out)
             if show_state:
-                print(format_state(result), file=out)
+                _show(result, bot.pipeline, sim, out)
             out.flush()
             _save(sim)
     except KeyboardInterrupt:
@@ -134,6 +135,31 @@ def _command(text: str, sim: LexSimulator, out: TextIO, err: TextIO) -> bool:
     else:
         print(HELP, file=err)
     return False
+
+
+def _show(result: SimResult, pipeline: Any, sim: LexSimulator, out: TextIO) -> None:
+    print(format_state(result), file=out)
+    context = generative_context(pipeline, sim.session_id, sim.locale.locale_id)
+    if context:
+        print(context, file=out)
+
+
+def generative_context(pipeline: Any, session_id: str, locale: str) -> str:
+    """The context generative help would send for the next question (redacted, as sent) and its
+    token estimate; "" for a bot without the part (or with GENERATOR=off)."""
+    desks = [r for r in pipeline.services.parts.values() if hasattr(r, "preview")]
+    if not desks or desks[0].settings.mode == "off":
+        return ""
+    record, messages = pipeline.store.load(
+        session_id, now=int(pipeline.clock()), window=pipeline.history_window
+    )
+    from bot import history
+
+    verified = history.verified(pipeline.services.keys.history, session_id, messages)
+    text, tokens = desks[0].preview(record, verified, locale)
+    settings = desks[0].settings
+    heading = f"  generative context ({settings.mode}; ~{tokens} tokens, budget {settings.budget.hard}):"
+    return heading + "\n" + textwrap.indent(text, "       ")
 
 
 def format_state(result: SimResult) -> str:
