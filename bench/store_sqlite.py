@@ -12,6 +12,8 @@ listing's `now`. Measured (median of repeats, wall time on this machine):
   `purged` after the store's own purge: no expired rows left.
   `*_vm_steps`: the same in SQLite virtual-machine instructions (deterministic).
 - `purge_batch_ms`: one automatic purge round (`PURGE_BATCH` expired rows on items_expiry).
+- `turn`: a turn (load with a 10-entry window + save with one entry) on the purged file, with
+  the store's automatic purges on: wall µs and VM steps per turn.
 
 `measure(sizes, expired)` returns the same numbers as a dict for other benchmarks (bench/run.py).
 Explicit clocks; nothing here reads the wall clock except the timer.
@@ -104,6 +106,35 @@ def _steps(store: SqliteStore, action: Any) -> int:
     return counted[0]
 
 
+def _turn_cost(path: Path, turns: int = 512) -> dict[str, float]:
+    """A turn on this file (load with a 10-entry window + save with one entry), automatic purges
+    on (their default cadence): wall µs and SQLite VM steps per turn, over `turns` turns."""
+    from bot.store.base import MessageRecord
+    from bot.store.layout import copy_record
+
+    store = SqliteStore(path)
+    sid = "turn-session"
+    store.save(SessionRecord(sid, {"step": "start"}, expires_at=NOW + 3600), expected_version=0, now=NOW)
+
+    def run() -> None:
+        for i in range(turns):
+            now = NOW + 1 + i
+            record, _ = store.load(sid, now=now, window=10)
+            assert record is not None
+            entry = MessageRecord(
+                sid, record.message_count, now * 1000, "hi", ["hello"], expires_at=now + 3600
+            )
+            changed = copy_record(record, message_count=record.message_count + 1)
+            store.save(changed, expected_version=record.version, now=now, messages=[entry])
+
+    try:
+        started = time.perf_counter()
+        steps = _steps(store, run)
+        return {"us": round((time.perf_counter() - started) / turns * 1e6, 1), "vm_steps": steps // turns}
+    finally:
+        store.close()
+
+
 def _reindex(path: Path, statement: str) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -140,6 +171,7 @@ def measure(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), expired: float = 
             store.purge_expired(now=NOW)
             row["purged"] = _listing(store, repeats)
             store.close()
+            row["turn"] = _turn_cost(path)
             row["file_bytes_before_vacuum"] = path.stat().st_size
             results["sizes"][str(n)] = row
     return results
