@@ -229,3 +229,15 @@ def test_a_content_attribute_added_beside_msg_wins_so_tampering_is_seen(moto_tab
     _, window = store.load("edited", now=T0, window=1)
     assert window[0].bot == ["forged"]
     assert window[0].user == "user says 0"  # the rest still comes from `msg`
+
+
+def test_the_client_the_store_builds_itself_gets_the_unvalidated_view(aws_env: None) -> None:
+    from botocore.validate import ParamValidationDecorator
+
+    from bot.store import make_store
+
+    store = make_store("dynamodb", table_name="t", region="us-east-1")
+    assert isinstance(store, DynamoDBStore)
+    assert isinstance(store.client._serializer, ParamValidationDecorator)  # admin requests: validated
+    assert not isinstance(store._hot.client._serializer, ParamValidationDecorator)
+    assert store._hot.client.meta is store.client.meta
