@@ -102,11 +102,20 @@ def fetch_secret_string(arn: str, settings: Settings, client: Any | None = None)
     return _fetch_secret(arn, settings, client)
 
 
+_SECRETS_CLIENTS: dict[str | None, Any] = {}  # one Secrets Manager client per region, per container
+
+
 def _fetch_secret(arn: str, settings: Settings, client: Any | None) -> str:
     if client is None:
-        import boto3
+        # Init reads up to three secrets (signing key, Stripe key, user-token secret): building a
+        # client each time costs more than the read itself, so they share one.
+        client = _SECRETS_CLIENTS.get(settings.aws_region)
+        if client is None:
+            import boto3
 
-        client = boto3.client("secretsmanager", region_name=settings.aws_region)
+            client = _SECRETS_CLIENTS[settings.aws_region] = boto3.client(
+                "secretsmanager", region_name=settings.aws_region
+            )
     try:
         value = client.get_secret_value(SecretId=arn).get("SecretString")
     except Exception as exc:  # botocore errors: report the kind, never the payload
