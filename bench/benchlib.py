@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 EVENTS = ROOT / "events"
 RESULTS = BENCH / "results"
-SCRATCH = ROOT / ".local" / "bench"  # git-ignored; removed at the end of a run
+# Scratch files (git-ignored; removed at the end of a run). BENCH_SCRATCH moves them (a test's tmp).
+SCRATCH = Path(os.environ.get("BENCH_SCRATCH") or ROOT / ".local" / "bench")
 
 # A fixed, benchmark-only master secret (never a default anywhere in bot/).
 SECRET = "bench-secret-" + "b" * 40

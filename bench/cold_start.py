@@ -151,3 +151,54 @@ def _no_pyc(code: str) -> str:
         "be.cache_from_source = cache_from_source\n"
         f"{code}\n"
     )
+
+
+# -- Lambda init from the artifact copy, in instructions (callgrind) ---------------------------
+
+
+def _child_env(*path: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "BOT_"))}
+    env.update({"PYTHONPATH": os.pathsep.join(path), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"})
+    return env
+
+
+def init_instructions(paths: dict[str, str], *, native: bool = False) -> dict[str, Any]:
+    """Init in a fresh interpreter (`python -S`, the read-only copies only on its path): process
+    start to the end of init. Ours: `bench/lambda_init.py ours` (the fulfillment function's
+    environment; `bot.handler` builds the app: three Secrets Manager reads, the DynamoDB client,
+    logging; network stubbed). lex-helper: `import lex_helper`, as SAM's default Python builder
+    ships it (no bytecode) and compiled."""
+    import callgrind
+
+    python = getattr(sys, "_base_executable", sys.executable)
+    script = os.path.join(paths["drivers"], "lambda_init.py")
+    runs = {
+        "ours": (["ours"], (paths["ours"], paths["runtime"], paths["drivers"])),
+        "lex_helper_sam": (["lex_helper"], (paths["peer"], paths["runtime"], paths["drivers"])),
+        "lex_helper_pyc": (["lex_helper"], (paths["peer_pyc"], paths["runtime"], paths["drivers"])),
+    }
+    out: dict[str, Any] = {"unit": "ns (native, quick)" if native else "instructions"}
+    for name, (args, path) in runs.items():
+        parts = callgrind.run([python, "-S", script, *args], env=_child_env(*path), native=native)
+        out[name] = parts[0]
+    out["ratio_sam"] = out["ours"] / out["lex_helper_sam"]
+    out["ratio_pyc"] = out["ours"] / out["lex_helper_pyc"]
+    out["top"] = _init_modules(python, script, paths)
+    return out
+
+
+def _init_modules(python: str, script: str, paths: dict[str, str]) -> list[dict[str, Any]]:
+    """The biggest imports of our init (`-X importtime`, cumulative, one native run)."""
+    proc = subprocess.run(
+        [python, "-S", "-X", "importtime", script, "ours"],
+        env=_child_env(paths["ours"], paths["runtime"], paths["drivers"]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = []
+    for line in proc.stderr.splitlines():
+        match = _IMPORTTIME.match(line)
+        if match and len(match.group(3)) <= 3:  # top-level imports and their direct children
+            rows.append({"module": match.group(4), "cumulative_ms": int(match.group(2)) / 1000})
+    return sorted(rows, key=lambda r: r["cumulative_ms"], reverse=True)[:8]

@@ -1,11 +1,15 @@
 """The benchmark suite: `bash scripts/bench.sh` (or `.venv/bin/python bench/run.py`).
 
-Prints a Markdown report and writes it to bench/results/latest.md, with every raw figure in
-bench/results/latest.json. Each figure with a lex-helper counterpart is a ratio against lex-helper
-measured in the same run. Scratch files live under .local/bench (git-ignored) and are removed.
+Measures what Lambda runs: the fulfillment artifact is built (`make build-FulfillmentFunction`, the
+recipe `sam build` runs, with this machine's wheels: the target's aarch64 ones cannot run here),
+copied read-only as /var/task is, and every figure comes from fresh interpreters running that
+copy, counted in instructions by `valgrind --tool=callgrind` (deterministic; wall time on a
+shared 2-core VM is not). Each figure with a peer is a ratio against the peer measured in the same
+run. Prints a Markdown report and writes bench/results/latest.md and latest.json.
 
-    --with-build   run `bash scripts/check-template.sh` (sam build) first, for a fresh artifact
-    --quick        fewer runs, written to bench/results/quick.*.tmp (a smoke test, not for publishing)
+    --quick   a smoke test: an offline build from this venv's wheels, native wall time instead of
+              callgrind, few calls, small SQLite files; written to bench/results/quick.*.tmp
+              (tests/functional/test_bench.py runs it; nothing asserts a time)
 """
 
 from __future__ import annotations
@@ -22,39 +26,30 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # puts the repo root (bot/, intents/) and bench/ (lexhelper_bot/) on sys.path
-from benchlib import RESULTS, SCRATCH, fmt_ms, fmt_ratio, fmt_us
+from benchlib import RESULTS, SCRATCH
 
-GOALS = {"cold_time": 1.10, "cold_rss": 1.15, "warm": 1.0, "artifact_mb": 25.0}
+GOALS = {"init": 0.60, "warm": 1.0, "dynamodb": 1.0, "sqlite_flat": 1.10}
 FULL = {
-    "cold_runs": 31,
-    "importtime_runs": 7,
-    "nopyc_runs": 7,
-    "batch": 500,
-    "batches": 7,
-    "warmup": 200,
-    "log_batch": 400,
-    "log_batches": 6,
-    "profile_calls": 400,
-    "latency_invocations": 1000,
+    "calls": 40,
+    "warmup": 30,
+    "sqlite_sizes": (1_000, 10_000, 100_000),
+    "make": True,
+    "native": False,
+    "profile_calls": 300,
 }
 QUICK = {
-    "cold_runs": 15,
-    "importtime_runs": 2,
-    "nopyc_runs": 2,
-    "batch": 100,
-    "batches": 5,
-    "warmup": 50,
-    "log_batch": 100,
-    "log_batches": 2,
-    "profile_calls": 100,
-    "latency_invocations": 1000,
+    "calls": 3,
+    "warmup": 2,
+    "sqlite_sizes": (100, 1_000),
+    "make": False,
+    "native": True,
+    "profile_calls": 10,
 }
 
 
 def _isolated_environment() -> None:
-    """Fake AWS credentials for moto, no Lambda variables, no user AWS config files; the bot's
-    per-invocation EMF metric lines are still serialized and written, to /dev/null instead of the
-    report."""
+    """Fake AWS credentials for moto, no Lambda variables, no user AWS config files; this
+    process's EMF lines go to /dev/null."""
     from bot import metrics
 
     metrics.output = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
@@ -78,38 +73,35 @@ def _step(name: str, started: float) -> None:
     print(f"== {name} ({time.monotonic() - started:.0f}s)", file=sys.stderr, flush=True)
 
 
-def collect(params: dict[str, int], with_build: bool) -> dict[str, Any]:
+def collect(params: dict[str, Any]) -> dict[str, Any]:
     import artifact
     import cold_start
-    import dynamo
+    import listing
     import warm_turn
 
     started = time.monotonic()
-    results: dict[str, Any] = {"machine": benchlib.machine_info(), "params": params}
-    if with_build:
-        _step("sam build (scripts/check-template.sh)", started)
-        artifact.build()
-    _step("cold start", started)
-    results["cold_start"] = cold_start.run(
-        params["cold_runs"], params["importtime_runs"], params["nopyc_runs"]
+    results: dict[str, Any] = {"machine": benchlib.machine_info(), "params": dict(params)}
+    _step(f"artifact (read-only copy under {artifact.LAMBDA})", started)
+    built = artifact.prepare(use_make=params["make"])
+    paths = built["paths"]
+    results["artifact"] = {"how": built["how"], **built["ours"]}
+    _step("init", started)
+    results["init"] = cold_start.init_instructions(paths, native=params["native"])
+    _step("warm turns and the DynamoDB path", started)
+    results["turns"] = warm_turn.instructions(
+        paths, calls=params["calls"], warmup=params["warmup"], native=params["native"]
     )
-    _step("warm turn", started)
-    results["warm_turn"] = warm_turn.run(params["batch"], params["batches"], params["warmup"])
-    results["warm_turn"]["logging"] = warm_turn.logging_cost(params["log_batch"], params["log_batches"])
-    _step("profiles", started)
-    profiles = []
-    for row in results["warm_turn"]["scenarios"]:
-        if row["ratio_memory"] > GOALS["warm"]:
-            profiles.append(warm_turn.profile(params["profile_calls"], "memory", (row["scenario"],)))
-    if any(row["ratio_sqlite"] > GOALS["warm"] for row in results["warm_turn"]["scenarios"]):
-        profiles.append(warm_turn.profile(params["profile_calls"], "sqlite"))
-    results["warm_turn"]["profiles"] = profiles
-    _step("DynamoDB requests per invocation (moto in-process)", started)
-    results["store_trips"] = dynamo.store_trips()
-    _step("latency against moto's server", started)
-    results["latency"] = dynamo.latency(params["latency_invocations"])
-    _step("artifact", started)
-    results["artifact"] = artifact.measure()
+    _step("SQLite per-turn cost at each size", started)
+    results["sqlite_turns"] = warm_turn.sqlite_turns(
+        paths, params["sqlite_sizes"], calls=params["calls"], warmup=params["warmup"], native=params["native"]
+    )
+    _step("SQLite listing (bench/store_sqlite.py)", started)
+    results["sqlite_listing"] = listing.sqlite(params["sqlite_sizes"])
+    _step("DynamoDB listing Queries", started)
+    results["dynamodb_listing"] = listing.dynamodb_queries()
+    _step("profile of the warm turns (cProfile, shares)", started)
+    results["profile"] = warm_turn.profile(params["profile_calls"], "memory")
+    artifact.cleanup()
     results["elapsed_s"] = round(time.monotonic() - started, 1)
     _step("done", started)
     return results
@@ -122,158 +114,134 @@ def _status(ratio: float, goal: float) -> str:
     return "met" if ratio <= goal else f"**missed** by {ratio - goal:.2f}×"
 
 
-def _mib(kib: float) -> str:
-    return f"{kib / 1024:.1f} MiB"
+def _n(value: float, native: bool) -> str:
+    if native:
+        return f"{value / 1e3:,.0f} µs"
+    return f"{value / 1e6:,.2f} M" if value >= 1e6 else f"{value / 1e3:,.0f} k"
 
 
-def _mb(n: float) -> str:
-    return f"{n / 1e6:.1f} MB"
+def verdicts(r: dict[str, Any]) -> dict[str, Any]:
+    """Every goal, its ratio and whether it is met (also written to latest.json)."""
+    init = r["init"]
+    out: dict[str, Any] = {"init": {"ratio": init["ratio_sam"], "goal": GOALS["init"]}}
+    out["warm"] = {
+        row["scenario"]: {"ratio": row["ratio"], "goal": GOALS["warm"]} for row in r["turns"]["memory"]
+    }
+    out["dynamodb"] = {
+        row["scenario"]: {"ratio": row["ratio"], "goal": GOALS["dynamodb"]} for row in r["turns"]["dynamodb"]
+    }
+    sizes = r["sqlite_listing"]["sizes"]
+    keys = sorted(sizes, key=int)
+    if len(keys) >= 2:
+        a, b = sizes[keys[-2]]["v3"], sizes[keys[-1]]["v3"]
+        out["sqlite_flat"] = {
+            "ratio": b["page_vm_steps"] / max(a["page_vm_steps"], 1),
+            "goal": GOALS["sqlite_flat"],
+            "from": keys[-2],
+            "to": keys[-1],
+        }
+    dyn = r["dynamodb_listing"]
+    year = next(row for row in dyn["rows"] if row["days"] == 366)
+    out["dynamodb_listing"] = {"queries": year["queries"], "goal": dyn["retention_days"] + 1}
+    for group in ("warm", "dynamodb"):
+        for v in out[group].values():
+            v["met"] = v["ratio"] <= v["goal"]
+    out["init"]["met"] = out["init"]["ratio"] <= out["init"]["goal"]
+    if "sqlite_flat" in out:
+        out["sqlite_flat"]["met"] = out["sqlite_flat"]["ratio"] <= out["sqlite_flat"]["goal"]
+    out["dynamodb_listing"]["met"] = year["queries"] <= out["dynamodb_listing"]["goal"]
+    return out
 
 
 def main_table(r: dict[str, Any]) -> list[str]:
-    cold = r["cold_start"]["import"]
-    ours, theirs = cold["ours"], cold["theirs"]
+    native = r["params"]["native"]
+    unit = "wall time (quick run: native, noisy)" if native else "instructions (callgrind)"
+    v = r["verdicts"]
+    init = r["init"]
     rows = [
-        "| # | benchmark | ours | lex-helper | ratio | goal | status |",
+        f"All counts are {unit}.",
+        "",
+        "| # | benchmark | ours | peer | ratio | goal | status |",
         "|---|---|---|---|---|---|---|",
-        "| 1 | cold start: fresh interpreter, `import bot.handler, intents.app` vs `import lex_helper`, "
-        f"wall "
-        f"(median of {cold['runs']}, interleaved) | {fmt_ms(ours['wall_ms_median'])} | "
-        f"{fmt_ms(theirs['wall_ms_median'])} | {fmt_ratio(cold['time_ratio'])} | "
-        f"≤ {GOALS['cold_time']:.2f}× | {_status(cold['time_ratio'], GOALS['cold_time'])} |",
-        f"| 1 | cold start: peak RSS of that child (median) | {_mib(ours['rss_kib_median'])} | "
-        f"{_mib(theirs['rss_kib_median'])} | {fmt_ratio(cold['rss_ratio'])} | "
-        f"≤ {GOALS['cold_rss']:.2f}× | {_status(cold['rss_ratio'], GOALS['cold_rss'])} |",
+        f"| 1 | Lambda init, fresh interpreter, read-only artifact: ours as shipped (bytecode) vs "
+        f"`import lex_helper` as SAM's default builder ships it (no bytecode) | {_n(init['ours'], native)} | "
+        f"{_n(init['lex_helper_sam'], native)} | {init['ratio_sam']:.2f}× | ≤ {GOALS['init']:.2f}× | "
+        f"{_status(init['ratio_sam'], GOALS['init'])} |",
+        "| 1 | the same, vs `import lex_helper` compiled (unchecked-hash "
+        f"bytecode) | {_n(init['ours'], native)} | "
+        f"{_n(init['lex_helper_pyc'], native)} | {init['ratio_pyc']:.2f}× | — | info |",
     ]
-    nopyc = r["cold_start"].get("import_no_pyc")
-    if nopyc:
+    for row in r["turns"]["memory"]:
         rows.append(
-            f"| 1 | cold start without cached bytecode, as the SAM artifact ships "
-            f"(median of {nopyc['runs']}) | {fmt_ms(nopyc['ours']['wall_ms_median'])} | "
-            f"{fmt_ms(nopyc['theirs']['wall_ms_median'])} | {fmt_ratio(nopyc['time_ratio'])} | — | info |"
+            f"| 2 | warm turn, {row['scenario']}: Lambda logging, {row['window']}-entry window, memory store "
+            f"vs lex-helper | {_n(row['ours'], native)} | {_n(row['lex_helper'], native)} | "
+            f"{row['ratio']:.2f}× | ≤ {GOALS['warm']:.1f}× | {_status(row['ratio'], GOALS['warm'])} |"
         )
-    for row in r["warm_turn"]["scenarios"]:
-        theirs_ns = row["lex-helper"]["ns_per_call_median"]
-        for store, key in (("memory", "ratio_memory"), ("SQLite", "ratio_sqlite")):
-            ours_ns = row[f"ours ({store.lower()})"]["ns_per_call_median"]
-            rows.append(
-                f"| 2 | warm turn, {row['scenario']}, {store} store | {fmt_us(ours_ns)} | "
-                f"{fmt_us(theirs_ns)} | {fmt_ratio(row[key])} | ≤ {GOALS['warm']:.1f}× | "
-                f"{_status(row[key], GOALS['warm'])} |"
-            )
-    trips = r["store_trips"]
-    ok = trips["max_reads"] <= 1 and trips["max_writes"] <= 1
+    for row in r["turns"]["dynamodb"]:
+        ours_req = " + ".join(f"{n} {k.rsplit('.', 1)[-1]}" for k, n in row["ours_requests"].items())
+        rows.append(
+            f"| 3 | DynamoDB-path turn, {row['scenario']} ({ours_req}) vs lex-helper + session manager "
+            f"(GetItem + PutItem), network replayed | {_n(row['ours'], native)} "
+            f"| {_n(row['anchor'], native)} | "
+            f"{row['ratio']:.2f}× | ≤ {GOALS['dynamodb']:.1f}× | {_status(row['ratio'], GOALS['dynamodb'])} |"
+        )
+    for size, row in sorted(r["sqlite_turns"]["sizes"].items(), key=lambda kv: int(kv[0])):
+        rows.append(
+            f"| 4 | SQLite warm turn, CollectCard, file of {int(size):,} sessions (90% expired) | "
+            f"{_n(row, native)} | — | — | — | info |"
+        )
+    flat = v.get("sqlite_flat")
+    if flat:
+        sizes = r["sqlite_listing"]["sizes"]
+        a, b = sizes[flat["from"]]["v3"], sizes[flat["to"]]["v3"]
+        rows.append(
+            f"| 4 | SQLite listing, first page of a day, {int(flat['from']):,} "
+            f"→ {int(flat['to']):,} sessions "
+            f"(90% expired), SQLite VM steps | {b['page_vm_steps']:,} | {a['page_vm_steps']:,} (at "
+            f"{int(flat['from']):,}) | {flat['ratio']:.2f}× | ≤ {GOALS['sqlite_flat']:.2f}× (flat) | "
+            f"{_status(flat['ratio'], GOALS['sqlite_flat'])} |"
+        )
+    dyn = v["dynamodb_listing"]
+    counts = ", ".join(f"{row['days']} d: {row['queries']}" for row in r["dynamodb_listing"]["rows"])
     rows.append(
-        f"| 3 | DynamoDB requests per code-hook invocation (moto in-process, payment conversation, "
-        f"{trips['invocations']} invocations) | {trips['reads_per_invocation']:.2f} read + "
-        f"{trips['writes_per_invocation']:.2f} write (max {trips['max_reads']} + {trips['max_writes']}) | "
-        f"— (no persistence) | — | ≤ 1 + 1 | {'met' if ok else '**missed**'} |"
-    )
-    lat = r["latency"]["dynamodb_server"]
-    rows.append(
-        f"| 4 | handler latency, {lat['invocations']:,} invocations ({lat['conversations']} conversations) "
-        f"against moto's server on 127.0.0.1 | p50 {fmt_ms(lat['p50_ms'])} · p99 {fmt_ms(lat['p99_ms'])} · "
-        f"max {fmt_ms(lat['max_ms'])} | — (no persistence) | — | — | info |"
+        f"| 5 | DynamoDB time listing, Query requests ({counts}) | {dyn['queries']} (366 days) | — | — | "
+        f"≤ {dyn['goal']:.0f} (retention + 1) | {'met' if dyn['met'] else '**missed**'} |"
     )
     art = r["artifact"]
-    if art["present"]:
-        over = art["bytes"] - art["goal_bytes"]
-        status = "met" if over <= 0 else f"**missed** by {_mb(over)} (+{over / art['goal_bytes']:.0%})"
-        rows.append(
-            f"| 5 | artifact size, unzipped (`{art['path']}`, built {art['built']}) | {_mb(art['bytes'])} | "
-            f"— | — | ≤ {GOALS['artifact_mb']:.0f} MB | {status} |"
-        )
-    else:
-        rows.append(
-            f"| 5 | artifact size, unzipped | not built (`{art['path']}` missing; "
-            "run with `--with-build`) | — | — | ≤ 25 MB | not measured |"
-        )
+    rows.append(
+        f"| 6 | artifact size, unzipped ({art['how']}) | {art['bytes'] / 1e6:.1f} "
+        f"MB, {art['files']:,} files, "
+        f"{art['pyc_files']:,} `.pyc` | — | — | — | info |"
+    )
     return rows
 
 
 def details(r: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    added = r["cold_start"]["added_modules"]
+    out = ["", "**Biggest imports of our init** (`-X importtime`, cumulative, native, one run):", ""]
+    out.append(", ".join(f"`{m['module']}` {m['cumulative_ms']:.0f} ms" for m in r["init"]["top"]) + ".")
+    p = r["profile"]
     out += [
         "",
-        f"**What `import bot.handler, intents.app` adds to `import lex_helper`** (`-X importtime`, median of "
-        f"{added['runs']} runs): {added['added_count']} modules, {added['added_self_ms_median']:.1f} ms "
-        f"self time in all; top 5:",
+        f"**Where a warm turn goes** (cProfile of our App over the five scenarios, {p['calls']} calls, "
+        "memory store, Lambda logging, full window, repository "
+        "code; shares of the turn, `Pipeline._attempt`):",
         "",
-        "| module | self time |",
-        "|---|---|",
-        *[f"| `{m['module']}` | {m['self_ms']:.1f} ms |" for m in added["top"]],
+        "| step | share | inside it |",
+        "|---|---|---|",
     ]
-    log = r["warm_turn"]["logging"]
-    out += [
-        "",
-        f'**Per-turn JSON log line** (Lambda\'s `configure_logging("INFO")`, written to /dev/null; '
-        f"`build_app` alone leaves logging unconfigured, as in the table): {log['scenario']} goes from "
-        f"{fmt_us(log['plain_ns'])} to {fmt_us(log['logged_ns'])} per call (+{fmt_us(log['extra_ns'])}).",
-    ]
-    for p in r["warm_turn"]["profiles"]:
-        which = ", ".join(p["scenarios"]) if len(p["scenarios"]) < 5 else "all five scenarios"
-        out += [
-            "",
-            f"**cProfile, ours ({p['store']} store), {which}** — {p['calls']} calls, "
-            f"{p['profiled_us_per_call']:.0f} µs per call under the profiler; share of `App.handle`:",
-            "",
-            "| step (direct callee of `App.handle`) | share | inside it |",
-            "|---|---|---|",
-        ]
-        for b in p["breakdown"][:7]:
-            inner = "; ".join(_nested(c) for c in b["children"])
-            out.append(f"| `{b['function']}` | {b['share']:.0%} | {inner} |")
-        top = "; ".join(f"`{t['function']}` {t['self_share']:.0%}" for t in p["top_self"][:5])
-        out += ["", f"Top self time: {top}."]
-    trips = r["store_trips"]
-    out += [
-        "",
-        f"**DynamoDB requests** over the payment conversation ({trips['user_inputs']} user inputs, "
-        f"{trips['invocations']} code-hook invocations): "
-        + ", ".join(
-            f"{i['intent']}/{i['source'].removesuffix('CodeHook')} "
-            + "+".join(f"{n} {op}" for op, n in i["operations"].items())
-            for i in trips["per_invocation"]
-        )
-        + f"; {trips['http_requests_per_invocation']:.2f} HTTP requests per invocation (no retries).",
-    ]
-    lat, mem = r["latency"]["dynamodb_server"], r["latency"]["memory"]
-    out += [
-        "",
-        f"**Latency** (same conversations): moto server p50 {fmt_ms(lat['p50_ms'])}, p90 "
-        f"{fmt_ms(lat['p90_ms'])}, p99 {fmt_ms(lat['p99_ms'])}, max {fmt_ms(lat['max_ms'])}; the memory "
-        f"store, for comparison: p50 {fmt_ms(mem['p50_ms'])}, p99 {fmt_ms(mem['p99_ms'])}, max "
-        f"{fmt_ms(mem['max_ms'])}. The server runs on a thread of the benchmark process, so its request "
-        "handling shares the GIL with the handler being timed.",
-    ]
-    art = r["artifact"]
-    if art["present"]:
-        out += [
-            "",
-            f"**Artifact**: {art['files']:,} files, {art['pyc_files']} `.pyc`; top 5 distributions:",
-            "",
-            "| distribution | unzipped | biggest parts |",
-            "|---|---|---|",
-        ]
-        for p in art["packages"][:5]:
-            parts = "; ".join(
-                f"`{d['path']}` {_mb(d['bytes'])}" for d in art["largest_inside"].get(p["package"], [])
-            )
-            out.append(f"| {p['package']} | {_mb(p['bytes'])} | {parts} |")
+    for b in p["breakdown"][:8]:
+        inner = "; ".join(f"`{c['function']}` {c['share']:.0%}" for c in b["children"][:4])
+        out.append(f"| `{b['function']}` | {b['share']:.0%} | {inner} |")
+    top = "; ".join(f"`{t['function']}` {t['self_share']:.0%}" for t in p["top_self"][:6])
+    out += ["", f"Top self time: {top}."]
     m = r["machine"]
     out += [
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['implementation']} {m['python']} "
-        f"({m['platform']}); " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + f"; {m['date']}; "
-        f"suite ran in {r['elapsed_s']:.0f} s.",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['implementation']} {m['python']} ({m['platform']}); "
+        + ", ".join(f"{k} {val}" for k, val in m["packages"].items())
+        + f"; {m['date']}; suite ran in {r['elapsed_s']:.0f} s.",
     ]
     return out
-
-
-def _nested(node: dict[str, Any]) -> str:
-    inside = ", ".join(_nested(c) for c in node.get("inside", []))
-    return f"`{node['function']}` {node['share']:.0%}" + (f" (→ {inside})" if inside else "")
 
 
 def method_notes(r: dict[str, Any]) -> list[str]:
@@ -282,27 +250,34 @@ def method_notes(r: dict[str, Any]) -> list[str]:
         "",
         "Method:",
         "",
-        '- Cold start: `python -c "import …"` in a fresh process, wall time spawn-to-exit and the '
-        "child's own `ru_maxrss` (`os.wait4`); runs alternate A B / B A after two discarded warm-ups. "
-        "`bot.handler` imports lex-helper (the session model extends its `SessionAttributes`), so its "
-        "import set is a superset of lex-helper's. The no-bytecode row ignores cached `.pyc` for files "
-        "under site-packages and the repo (the runtime's stdlib keeps its bytecode), as on Lambda, "
-        "where the artifact has none and /var/task is read-only.",
-        f"- Warm turn: real events from `events/`; {p['batches']} batches of {p['batch']} calls per "
-        f"variant, interleaved, after a {p['warmup']}-call warm-up; median of the batch means. Every "
-        "call gets a pre-built copy of the event and, for ours, a fresh pre-generated sessionId whose "
-        "store record is seeded (untimed) with the state the conversation has at that point and whose "
-        "event carries the attributes our previous turn signed for it; so each call does the full "
-        "read-verify-handle-sign-write path and never sees a record written by a timed call. "
-        "lex-helper's event carries the attributes its own previous turn would have returned. Ours: "
-        "`build_app(...)`, offline gateway, logging unconfigured. lex-helper: module-level "
-        "`LexHelper`, handlers in `bench/lexhelper_bot/intents/` doing the same dialog without "
-        "signing, sealing, a store, Luhn/expiry/EIP-55 validation or tokenization.",
-        "- DynamoDB: `build_app` with `BOT_STORE=dynamodb` (the production `DynamoDBStore`), "
-        "requests counted with botocore's `before-call.dynamodb.*` (and `before-send`) hooks per "
-        "code-hook invocation.",
-        "- Artifact: sum of file sizes under the build directory, attributed to distributions by "
-        "their `RECORD`; MB = 10^6 bytes.",
+        "- Every child is `python -S` (no site-packages) with only read-only copies on `PYTHONPATH`: the "
+        "artifact (ours), lex-helper's wheels (peer), and boto3/botocore as the python3.13 runtime provides "
+        "them, compiled, for both sides (SAM would ship lex-helper's boto3 dependency uncompiled in its "
+        "artifact; taking it from the runtime favours lex-helper). `PYTHONHASHSEED=0`, no bytecode writes.",
+        "- Counts are callgrind's, split at `os.getpgrp()` marks (`--dump-before`, bench/callgrind.py): init "
+        "is process start to the end of init; a turn is the instructions between two marks divided by the "
+        f"calls between them ({p['calls']} timed calls after {p['warmup']} warm-up calls per scenario).",
+        "- Init, ours: bench/lambda_init.py sets the fulfillment function's environment (template.yaml) and "
+        "imports `bot.handler`, which builds the app at import "
+        "under Lambda: three Secrets Manager reads, the "
+        "DynamoDB client, logging; botocore's HTTP send answers from memory. Peer: `import lex_helper`.",
+        "- Warm turns: bench/turn_driver.py; ours with logging "
+        "as `get_app()` configures it under Lambda (one "
+        "JSON line per turn) and EMF flushed every turn, to /dev/null; each call a new session seeded "
+        "(untimed) with the conversation's state and a full history window (the real turns so far, older "
+        "ones small talk), its event carrying the attributes our previous turn signed. WalletAddress is a "
+        "session's first turn (nothing to seed). lex-helper: its handler (bench/lexhelper_bot) with the "
+        "python runtime's default logging (a text line per INFO record: lex-helper logs one per turn).",
+        "- DynamoDB path: the same turns through the production `DynamoDBStore`, and lex-helper wrapped in "
+        "the seeds' session manager (bench/lexhelper_bot/session_manager.py: one GetItem + one PutItem "
+        "through boto3's client, the item holding the attributes and a 10-turn history). The HTTP "
+        "responses a moto table gave each turn are recorded first and replayed in the child at botocore's "
+        "HTTP session: everything above the socket (signing, serialization, parsing, retries) runs.",
+        "- SQLite: per-turn cost of CollectCard on a file seeded with N sessions, 90% expired "
+        "(bench/store_sqlite.py's seeding); listing from bench/store_sqlite.py (`v3`: this schema's "
+        "index), in SQLite VM steps. DynamoDB listing: moto in-process, Query requests counted with "
+        "botocore's `before-call` hook over every page.",
+        "- The artifact is built from the committed tree (`git archive HEAD`), not the working tree.",
     ]
 
 
@@ -316,18 +291,23 @@ def render(r: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--with-build", action="store_true", help="run scripts/check-template.sh first")
-    parser.add_argument("--quick", action="store_true", help="fewer runs: a smoke test, not for publishing")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: native, offline, few calls")
     args = parser.parse_args(argv)
     os.chdir(benchlib.ROOT)
     _isolated_environment()
     params = dict(QUICK if args.quick else FULL)
+    if not params["native"]:
+        import callgrind
+
+        if not callgrind.available():
+            parser.error("valgrind is not installed (scripts/bench.sh installs Debian's)")
     SCRATCH.mkdir(parents=True, exist_ok=True)
     try:
-        results = collect(params, args.with_build)
+        results = collect(params)
     finally:
         shutil.rmtree(SCRATCH, ignore_errors=True)
     results["quick"] = args.quick
+    results["verdicts"] = verdicts(results)
     report = render(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     # A --quick run never replaces the published figures (and *.tmp is git-ignored).

@@ -24,12 +24,14 @@ from __future__ import annotations
 import cProfile
 import gc
 import json
+import os
 import pstats
 import re
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from benchlib import EXPIRY, ROOT, SCRATCH, load_event, median, new_session_id
@@ -309,21 +311,27 @@ def _inside(raw: dict[Any, Any], name: str, total: float, depth: int = 2) -> lis
 
 
 def profile(calls: int, store: str = "memory", labels: tuple[str, ...] = ()) -> dict[str, Any]:
-    """cProfile of our App over every scenario: where a warm turn's time goes.
+    """cProfile of our App over every scenario as the benchmark runs them (Lambda logging to
+    /dev/null, a full history window): where a warm turn's time goes.
 
-    `breakdown` splits `App.handle`'s cumulative time by its direct callees; a callee called
-    only from `App.handle` is split one level further. `labels` limits it to some scenarios.
+    `breakdown` splits `Pipeline._attempt`'s cumulative time (the whole turn) by its direct
+    callees; a callee called only from it is split one level further. `labels` limits it to some scenarios.
     """
-    chosen = [s for s in SCENARIOS if not labels or s.label in labels]
-    apps = _apps()
+    import logging
+
+    import turn_driver
+
+    specs = [s for s in scenario_specs() if not labels or s["label"] in labels]
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
     try:
-        app = apps[store]
+        app = turn_driver._our_app({"env": _driver_env({"BOT_STORE": store})}, store)
         prepared = []
-        for scenario in chosen:
-            make = _ours_factory(app, scenario)
-            for event in make(50):  # warm
-                app.handle(event, None)
-            prepared.append(make(calls))
+        for spec in specs:
+            make = turn_driver._seeder(app, spec)
+            for _ in range(20):  # warm
+                app.handle(make(), None)
+            prepared.append([make() for _ in range(calls)])
         profiler = cProfile.Profile()
         gc.collect()
         profiler.enable()
@@ -332,10 +340,12 @@ def profile(calls: int, store: str = "memory", labels: tuple[str, ...] = ()) -> 
                 app.handle(event, None)
         profiler.disable()
     finally:
-        _close(apps)
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    chosen = specs
     stats = pstats.Stats(profiler)
     raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
-    handle = _find(raw, "bot/app.py", "handle")
+    handle = _find(raw, "bot/pipeline.py", "_attempt")  # one try at the turn: all of its work
     total = raw[handle][3] if handle else stats.total_tt  # type: ignore[attr-defined]
     n = calls * len(chosen)
     breakdown = []
@@ -352,7 +362,7 @@ def profile(calls: int, store: str = "memory", labels: tuple[str, ...] = ()) -> 
     own = sorted(raw.items(), key=lambda kv: kv[1][2], reverse=True)[:10]
     return {
         "store": store,
-        "scenarios": [s.label for s in chosen],
+        "scenarios": [s["label"] for s in chosen],
         "calls": n,
         "profiled_us_per_call": total / n * 1e6,
         "breakdown": breakdown,
@@ -402,3 +412,238 @@ def logging_cost(batch: int, batches: int) -> dict[str, Any]:
         "logged_ns": median(logged),
         "extra_ns": median(logged) - median(plain),
     }
+
+
+# -- instruction counts (callgrind) from the artifact copy -------------------------------------
+
+WINDOW = 10  # HISTORY_WINDOW's default (bot.config): every seeded session has a full window
+_FILLER = {"user": "hello", "bot": ["Hi! I can take a card payment or save your wallet address."]}
+
+
+def _conversation_so_far(scenario: Scenario) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Our state at the scenario's point and a full window of history ending with the real turns
+    of the conversation so far (older turns: small talk), as `new_entry` arguments."""
+    if scenario.prefix is None:
+        return {}, []
+    from benchlib import settings
+
+    from bot.dev.testing import LexTestClient
+    from bot.handler import build_app
+    from bot.store.memory import MemoryStore
+
+    store = MemoryStore()
+    client = LexTestClient(build_app(settings("memory"), store=store).handle)
+    scenario.prefix(client)
+    now = int(time.time())
+    record, messages = store.load(client.session_id, now=now, window=WINDOW)
+    assert record is not None
+    real = [
+        {"user": m.user, "bot": list(m.bot), "intent": m.intent, "source": m.source, "slot": m.slot}
+        for m in messages
+    ]
+    filler = [{**_FILLER, "intent": "FallbackIntent", "source": "DialogCodeHook", "slot": None}]
+    return dict(record.state), (filler * WINDOW + real)[-WINDOW:]
+
+
+def scenario_specs() -> list[dict[str, Any]]:
+    from lexhelper_bot import previous_attributes
+
+    specs = []
+    for scenario in SCENARIOS:
+        state, window = _conversation_so_far(scenario)
+        theirs = load_event(scenario.event)
+        theirs["sessionState"]["sessionAttributes"] = previous_attributes(**scenario.lh_attrs)
+        theirs["sessionId"] = new_session_id()
+        specs.append(
+            {
+                "label": scenario.label,
+                "event": load_event(scenario.event),
+                "state": state,
+                "history": window,
+                "lex_helper_event": theirs,
+                "lh_attrs": scenario.lh_attrs,
+                "expect": list(scenario.expect),
+            }
+        )
+    return specs
+
+
+def lambda_env(paths: dict[str, str], *peer: str) -> dict[str, str]:
+    """A child's environment: the artifact copy (or `peer`) then the runtime's boto3 on the path;
+    the benchmark's settings; no Lambda variables (the app is built by the driver)."""
+    from benchlib import SECRET
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "PYTHON", "BOT_"))}
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join([*(peer or (paths["ours"],)), paths["runtime"], paths["drivers"]]),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "AWS_REGION": "us-east-1",
+        }
+    )
+    env["BOT_SIGNING_KEY"] = SECRET
+    return env
+
+
+def _driver_env(spec_env: dict[str, str]) -> dict[str, str]:
+    from benchlib import SECRET
+
+    return {
+        "BOT_STORE": "memory",
+        "PAYMENT_GATEWAY": "offline",
+        "BOT_SIGNING_KEY": SECRET,
+        "LOG_LEVEL": "INFO",
+        "HISTORY_WINDOW": str(WINDOW),
+        "SESSION_TABLE": "bench-sessions",
+        "AWS_REGION": "us-east-1",
+        "BOT_LOCAL_DIR": str(SCRATCH),
+        "BOT_SQLITE_PATH": str(SCRATCH / "turns.sqlite3"),
+        **spec_env,
+    }
+
+
+def count_turns(
+    paths: dict[str, str],
+    side: str,
+    scenarios: list[dict[str, Any]],
+    *,
+    calls: int,
+    warmup: int,
+    native: bool = False,
+    env: dict[str, str] | None = None,
+) -> list[float]:
+    """Instructions per turn of each scenario for one side (one process under callgrind)."""
+    import callgrind
+
+    spec = {
+        "side": side,
+        "scenarios": scenarios,
+        "calls": calls,
+        "warmup": warmup,
+        "env": _driver_env(env or {}),
+    }
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    spec_path = SCRATCH / f"spec-{side}.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    peer = (paths["peer_pyc"],) if side.startswith("lex_helper") else ()
+    python = getattr(sys, "_base_executable", sys.executable)
+    parts = callgrind.run(
+        [python, "-S", str(Path(paths["drivers"]) / "turn_driver.py"), str(spec_path)],
+        env=lambda_env(paths, *peer),
+        cwd=str(SCRATCH),
+        native=native,
+    )
+    timed = parts[1 : 2 * len(scenarios) : 2]  # part k+1 lies between marks k and k+1
+    if len(timed) != len(scenarios):
+        raise RuntimeError(f"{side}: expected {2 * len(scenarios)} marks, got parts {parts}")
+    return [t / calls for t in timed]
+
+
+def record_dynamodb(paths: dict[str, str], scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per scenario, ours and the anchor: one turn's event and the HTTP responses a moto table gave
+    it (bench/dynamo_driver.py `record`), recorded in a child running the artifact's code (moto
+    from this venv, last on its path) so the items are exactly what the artifact writes."""
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    out = SCRATCH / "recorded.json"
+    spec = {
+        "side": "record",
+        "scenarios": scenarios,
+        "calls": 0,
+        "warmup": 0,
+        "env": _driver_env({}),
+        "out": str(out),
+    }
+    spec_path = SCRATCH / "spec-record.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    env = lambda_env(paths)
+    env["PYTHONPATH"] += os.pathsep + site
+    python = getattr(sys, "_base_executable", sys.executable)
+    import subprocess
+
+    proc = subprocess.run(
+        [python, "-S", str(Path(paths["drivers"]) / "turn_driver.py"), str(spec_path)],
+        env=env,
+        cwd=str(SCRATCH),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"recording the DynamoDB turns failed:\n{proc.stderr[-3000:]}")
+    recorded: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
+    return recorded
+
+
+def instructions(paths: dict[str, str], *, calls: int, warmup: int, native: bool = False) -> dict[str, Any]:
+    """Warm-turn instructions per intent (memory store) and on the DynamoDB path, ours vs
+    lex-helper, every side in its own process under callgrind, from the artifact copy."""
+    specs = scenario_specs()
+    ours = count_turns(paths, "ours", specs, calls=calls, warmup=warmup, native=native)
+    theirs = count_turns(paths, "lex_helper", specs, calls=calls, warmup=warmup, native=native)
+    rows = []
+    for spec, o, t in zip(specs, ours, theirs, strict=True):
+        rows.append(
+            {
+                "scenario": spec["label"],
+                "ours": o,
+                "lex_helper": t,
+                "ratio": o / t,
+                "window": len(spec["history"]),
+            }
+        )
+    recorded = record_dynamodb(paths, specs)
+    ours_dyn = [
+        {**s, "event": r["ours"]["event"], "responses": r["ours"]["responses"]}
+        for s, r in zip(specs, recorded, strict=True)
+    ]
+    theirs_dyn = [
+        {**s, "event": r["theirs"]["event"], "responses": r["theirs"]["responses"]}
+        for s, r in zip(specs, recorded, strict=True)
+    ]
+    d_ours = count_turns(paths, "dynamodb", ours_dyn, calls=calls, warmup=warmup, native=native)
+    d_theirs = count_turns(
+        paths, "lex_helper_dynamodb", theirs_dyn, calls=calls, warmup=warmup, native=native
+    )
+    dynamo_rows = []
+    for spec, rec, o, t in zip(specs, recorded, d_ours, d_theirs, strict=True):
+        dynamo_rows.append(
+            {
+                "scenario": spec["label"],
+                "ours": o,
+                "anchor": t,
+                "ratio": o / t,
+                "ours_requests": {k: len(v) for k, v in rec["ours"]["responses"].items()},
+                "anchor_requests": {k: len(v) for k, v in rec["theirs"]["responses"].items()},
+            }
+        )
+    return {"calls": calls, "warmup": warmup, "window": WINDOW, "memory": rows, "dynamodb": dynamo_rows}
+
+
+def sqlite_turns(
+    paths: dict[str, str], sizes: tuple[int, ...], *, calls: int, warmup: int, native: bool = False
+) -> dict[str, Any]:
+    """Instructions per CollectCard turn on the SQLite store, on a file already holding N
+    sessions (90% expired; bench/store_sqlite.py's seeding), one child per size."""
+    import store_sqlite
+
+    card = [s for s in scenario_specs() if s["label"].startswith("CollectCard")]
+    out: dict[str, Any] = {"scenario": card[0]["label"], "sizes": {}}
+    for n in sizes:
+        path = SCRATCH / f"turns-{n}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        store_sqlite._seed(path, n, 0.9)
+        [per_turn] = count_turns(
+            paths,
+            "sqlite",
+            card,
+            calls=calls,
+            warmup=warmup,
+            native=native,
+            env={"BOT_SQLITE_PATH": str(path)},
+        )
+        out["sizes"][str(n)] = per_turn
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return out
