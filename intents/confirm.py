@@ -48,7 +48,9 @@ def read_back(turn: PaymentTurn) -> Reply:
         )
     if answer == "Confirmed" and s.status is Status.AWAITING_CONFIRMATION:
         return dialog.delegate(turn)
-    return flow.next_step(turn)  # (re)read the summary and ask
+    # Neither yes nor no: a question is answered before the summary is read again.
+    asked = flow.HELP.question(turn) if answer == "None" and turn.transcript else None
+    return flow.next_step(turn, intro=asked or "")  # (re)read the summary and ask
 
 
 @intent.fulfillment

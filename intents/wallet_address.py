@@ -25,7 +25,7 @@ from bot.dialog import Reply
 from bot.events import InputMode
 from bot.forms import clear_failures, retry
 from bot.handlers import Intent
-from bot.speech import Say, spell
+from bot.speech import Say, join, spell
 from bot.validation import Invalid
 from bot.validation.wallet import mask_wallet, validate_wallet_address
 from intents import flow
@@ -65,6 +65,8 @@ def wallet(turn: PaymentTurn) -> Reply:
         result = validate_wallet_address(raw)
         if isinstance(result, Invalid):
             turn.set_slot("WalletAddress", None)
+            if (answer := flow.HELP.question(turn, raw)) is not None:  # a question, not an attempt
+                return dialog.elicit_slot(turn, "WalletAddress", join(answer, say(turn).ask_wallet))
             return retry(turn, "WalletAddress", result.reason)
         changed = s.wallet_address is not None and s.wallet_address != result.value
         s.wallet_address = result.value

@@ -89,6 +89,11 @@ class GenerativeHelp:
         """An answer to `question` (default: what the user just said)."""
         return self.runtime(turn).answer(turn, question)
 
+    def question(self, turn: Turn[Any], text: str | None = None) -> str | None:
+        """The answer when `text` (default: what the user said) is a question, else None: for
+        handlers that are not forms (a read-back, a one-slot intent) to answer before re-asking."""
+        return self.runtime(turn).answer_question(turn, turn.transcript if text is None else text)
+
     def offer(self, turn: Turn[Any], options: Sequence[Option]) -> None:
         """Remember what the bot offers this turn, so "the second one" resolves later."""
         self.runtime(turn).offer(turn, options)
