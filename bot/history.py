@@ -22,7 +22,6 @@ is dropped and logged when verification reaches it, exactly as `verified` does f
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -58,6 +57,8 @@ __all__ = [
 ]
 
 _VERSION = "h1"
+# json.dumps(body, separators=(",", ":"), ensure_ascii=True), without building an encoder per call.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
 MAX_TEXT = 1024  # Lex caps input at 1024 characters; a history entry never stores more per text
 
 
@@ -82,11 +83,11 @@ def _canonical(message: MessageRecord) -> bytes:
         message.source,
         message.slot,
     ]
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=True).encode()
+    return _ENCODE(body).encode()
 
 
 def sign(key: bytes, message: MessageRecord) -> str:
-    mac = hmac.new(key, _canonical(message), hashlib.sha256).digest()
+    mac = hmac.digest(key, _canonical(message), "sha256")
     return f"{_VERSION}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
 
 

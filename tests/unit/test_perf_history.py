@@ -141,3 +141,27 @@ def test_turn_history_is_a_list_verified_on_first_access() -> None:
     plain = [entry(0)]
     turn.history = plain
     assert turn.history is plain
+
+
+def test_signatures_are_those_the_previous_release_wrote() -> None:
+    """Entries stored before this release must still verify: the same canonical bytes, the same MAC."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    message = entry(3, user="my card is •••• 4242", bot=["Thanks — and the expiry?", "ünïcode"])
+    body = [
+        "h1",
+        message.session_id,
+        message.index,
+        message.at_ms,
+        message.user,
+        list(message.bot),
+        message.intent,
+        message.source,
+        message.slot,
+    ]
+    canonical = json.dumps(body, separators=(",", ":"), ensure_ascii=True).encode()
+    mac = hmac.new(KEY, canonical, hashlib.sha256).digest()
+    assert message.signature == "h1." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
