@@ -101,6 +101,13 @@ class Turn[S: Session]:
     def history(self, value: Sequence[MessageRecord]) -> None:
         self._history = value
 
+    def recent(self, count: int) -> list[MessageRecord]:
+        """The newest `count` verified turns, oldest first: only those entries are verified
+        (generative help reads a few, not the whole window)."""
+        if count <= 0:
+            return []
+        return list(self._history[-count:])
+
     @property
     def intent_name(self) -> str:
         return self.event.intent.name

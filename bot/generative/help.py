@@ -202,7 +202,7 @@ class HelpDesk:
             question=asked,
             passages=[h.passage for h in hits],
             memory=memory,
-            turns=self._recent(turn.history),
+            turns=self._recent(turn.recent(self.settings.recent_turns)),
             extra_instructions=self.part.instructions,
         )
         request, used = self._fitted(built)
@@ -320,15 +320,21 @@ class HelpDesk:
         self._keep(turn, memory)
 
     def _summarize(self, turn: Turn[Any], memory: Memory) -> None:
-        history = turn.history
-        if not history:
+        """Turns that leave the next prompt's window become notes. Normally one per turn: the
+        entry just older than the newest `recent_turns`, so only those are read (and verified)."""
+        kept = self.settings.recent_turns
+        newest = turn.recent(kept + 1)
+        if not newest:
             return
-        next_index = history[-1].index + 1  # this turn's entry
-        first_kept = next_index + 1 - self.settings.recent_turns  # the next prompt's oldest verbatim turn
-        for entry in history:
+        next_index = newest[-1].index + 1  # this turn's entry
+        first_kept = next_index + 1 - kept  # the next prompt's oldest verbatim turn
+        if memory.through >= first_kept:
+            return  # nothing left the window since the last turn
+        departed = newest if memory.through >= newest[0].index else turn.history  # a gap: read the window
+        for entry in departed:
             if memory.through <= entry.index < first_kept:
                 memory.note(_note(entry))
-        memory.through = max(memory.through, first_kept)
+        memory.through = first_kept
         if self.bedrock is None:
             memory.fold_notes()
         elif len(memory.notes) >= self.settings.summary_batch:
