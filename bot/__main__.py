@@ -8,7 +8,7 @@ test-conversations [FILE ...]  play conversation files, check every turn (defaul
                           (--runtime serve|aws: the same over the Lex V2 runtime API)
 new-intent NAME --slot NAME:TYPE ...   scaffold an intent: handler, template block, conversation test
 sessions COMMAND          stored sessions: list, list-all, show, delete, feedback, review, add, schema
-tables COMMAND            set up / maintain the store: create, backfill-ttl [--dry-run]
+tables COMMAND            set up / maintain the store: create, backfill-ttl [--dry-run], purge [--vacuum]
 
 Which bot: BOT_APP=package.module:attribute (default intents.app:app, the reference bot), or --app;
 --app-dir DIR makes DIR importable; --template the SAM template with its AWS::Lex::Bot.

@@ -221,6 +221,8 @@ class App[S: Session]:
                 table_name=settings.session_table,
                 endpoint_url=settings.dynamodb_endpoint_url,
                 region=settings.aws_region,
+                # nothing lives longer than this after its last activity: time listings skip older days
+                retention_seconds=max(settings.session_ttl_seconds, settings.review_retention_seconds),
             )
         services = Services(
             keys=keys,

@@ -40,6 +40,8 @@ def build_store(settings: Settings) -> SessionStore:
             table_name=settings.session_table,
             endpoint_url=settings.dynamodb_endpoint_url,
             region=settings.aws_region,
+            # nothing lives longer than this after its last activity: time listings skip older days
+            retention_seconds=max(settings.session_ttl_seconds, settings.review_retention_seconds),
         )
     except _open_errors(settings) as exc:
         raise ConfigError(_open_failure(settings, exc)) from None

@@ -34,7 +34,7 @@ def test_the_parameters_reach_the_generative_settings() -> None:
     variables = TEMPLATE.resources[FUNCTION]["Properties"]["Environment"]["Variables"]
     assert refers_to(variables["GENERATOR"], "GeneratorMode")
     assert refers_to(variables["BEDROCK_MODEL_ID"], "GenerativeModelId")
-    assert refers_to(variables["PROMPT_TOKEN_BUDGET"], "PromptTokenBudget")
+    assert refers_to(variables["PROMPT_TOKEN_BUDGET"], "GenerativePromptBudget")
     params = TEMPLATE.parameters
     assert params["GeneratorMode"]["Default"] == "offline"
     assert set(params["GeneratorMode"]["AllowedValues"]) == {"offline", "bedrock", "off"}
@@ -43,7 +43,7 @@ def test_the_parameters_reach_the_generative_settings() -> None:
     assert chosen.mode == "offline"
     assert chosen.model_id == params["GenerativeModelId"]["Default"]
     assert chosen.guardrail is not None  # the first branch: the stack's own guardrail
-    assert chosen.budget.hard == params["PromptTokenBudget"]["Default"]
+    assert chosen.budget.hard == params["GenerativePromptBudget"]["Default"]
     assert chosen.timeout * chosen.max_attempts < int(TEMPLATE.resources[FUNCTION]["Properties"]["Timeout"])
 
 
