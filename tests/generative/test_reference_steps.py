@@ -19,7 +19,7 @@ def test_a_question_at_the_read_back_is_answered_then_the_card_read_back_again(b
     assert reply.action == "ConfirmIntent"
     assert reply.text_reply.startswith("No. Saving a card does not charge it")
     assert "Visa ending 4242" in reply.text_reply
-    assert c.say("yes").intent["state"] == "Fulfilled"  # type: ignore[index]
+    assert c.say("yes").intent["state"] == "Fulfilled"
 
 
 def test_a_question_at_the_wallet_prompt_is_answered_without_counting_an_attempt(build: Any) -> None:
