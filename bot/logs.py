@@ -55,7 +55,12 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         line = _ENCODE(entry)
-        return redact(line) if _MAY_HOLD_A_CARD(line) else line
+        if not _MAY_HOLD_A_CARD(line):
+            return line
+        # Masked before encoding too: in the line, a number right after an escape ("\n4242…")
+        # follows a letter, which the line-level pass takes for part of a word.
+        entry = {k: redact(v) if isinstance(v, str) else v for k, v in entry.items()}
+        return redact(_ENCODE(entry))
 
 
 def configure_logging(level: str = "INFO", stream: Any = None) -> None:

@@ -81,6 +81,16 @@ def test_the_log_line_is_the_same_as_before(message: str, extra: dict[str, str])
     assert JsonFormatter().format(record) == _old_format(record)
 
 
+def test_a_card_number_after_a_newline_is_masked() -> None:
+    record = logging.makeLogRecord(
+        {"name": "bot", "levelname": "INFO", "msg": "card:\n4242424242424242", "x": "a\t4242 4242 4242 4242"}
+    )
+    line = JsonFormatter().format(record)
+    assert "4242424242424242" not in line
+    assert "4242 4242 4242 4242" not in line
+    assert line.count("•••• 4242") == 2
+
+
 def test_a_card_number_in_a_log_line_is_still_masked() -> None:
     record = logging.makeLogRecord(
         {"name": "bot", "levelname": "INFO", "msg": "card 4242 4242 4242 4242", "other": 4242424242424242}
