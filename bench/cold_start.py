@@ -165,7 +165,7 @@ def _child_env(*path: str) -> dict[str, str]:
 def init_instructions(paths: dict[str, str], *, native: bool = False) -> dict[str, Any]:
     """Init in a fresh interpreter (`python -S`, the read-only copies only on its path): process
     start to the end of init. Ours: `bench/lambda_init.py ours` (the fulfillment function's
-    environment; `bot.handler` builds the app: three Secrets Manager reads, the DynamoDB client,
+    environment; `bot.handler` builds the app: two Secrets Manager reads, the DynamoDB client,
     logging; network stubbed). lex-helper: `import lex_helper`, as SAM's default Python builder
     ships it (no bytecode) and compiled."""
     import callgrind

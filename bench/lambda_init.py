@@ -6,9 +6,10 @@
 `sys.path` is set by the caller (PYTHONPATH): the artifact copy first, then the "runtime" copy of
 boto3/botocore that the Lambda python3.13 runtime provides. `ours` sets the fulfillment function's
 environment from template.yaml and imports `bot.handler`, which under Lambda builds the app at
-import: three Secrets Manager reads (signing key, Stripe key, user-token secret), the DynamoDB
-client, logging. The network is stubbed at botocore's HTTP session (`URLLib3Session.send` answers
-from memory; everything above it — signing, serialization, parsing, retries — runs as deployed).
+import: two Secrets Manager reads (signing key, user-token secret; the Stripe key is read by the
+first turn that tokenizes a card), the DynamoDB client, logging. The network is stubbed at
+botocore's HTTP session (`URLLib3Session.send` answers from memory; everything above it —
+signing, serialization, parsing, retries — runs as deployed).
 `--turn` then runs one CollectName turn (the DynamoDB GetItem/PutItem answered the same way).
 """
 

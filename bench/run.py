@@ -177,6 +177,14 @@ def main_table(r: dict[str, Any]) -> list[str]:
             f"vs lex-helper | {_n(row['ours'], native)} | {_n(row['lex_helper'], native)} | "
             f"{row['ratio']:.2f}× | ≤ {GOALS['warm']:.1f}× | {_status(row['ratio'], GOALS['warm'])} |"
         )
+    for row in r["turns"]["memory"]:
+        if row["window"] > 1 and "ours_window_1" in row:
+            rows.append(
+                f"| 2 | the same turn, {row['scenario']}, with a 1-entry window (HISTORY_WINDOW=1) | "
+                f"{_n(row['ours_window_1'], native)} | {_n(row['lex_helper'], native)} | "
+                f"{row['ours_window_1'] / row['lex_helper']:.2f}× | — | info: the window is "
+                f"{1 - row['ours_window_1'] / row['ours']:.0%} of the turn |"
+            )
     for row in r["turns"]["dynamodb"]:
         ours_req = " + ".join(f"{n} {k.rsplit('.', 1)[-1]}" for k, n in row["ours_requests"].items())
         rows.append(
@@ -259,7 +267,7 @@ def method_notes(r: dict[str, Any]) -> list[str]:
         f"calls between them ({p['calls']} timed calls after {p['warmup']} warm-up calls per scenario).",
         "- Init, ours: bench/lambda_init.py sets the fulfillment function's environment (template.yaml) and "
         "imports `bot.handler`, which builds the app at import "
-        "under Lambda: three Secrets Manager reads, the "
+        "under Lambda: two Secrets Manager reads (signing key, user-token secret), the "
         "DynamoDB client, logging; botocore's HTTP send answers from memory. Peer: `import lex_helper`.",
         "- Warm turns: bench/turn_driver.py; ours with logging "
         "as `get_app()` configures it under Lambda (one "
@@ -287,6 +295,13 @@ def render(r: dict[str, Any]) -> str:
     lines += details(r)
     lines += method_notes(r)
     return "\n".join(lines) + "\n"
+
+
+def rerender(path: Path = RESULTS / "latest.json") -> str:
+    """The report again from a results file (after a change to the rendering only)."""
+    results = json.loads(path.read_text(encoding="utf-8"))
+    results["verdicts"] = verdicts(results)
+    return render(results)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -581,8 +581,12 @@ def instructions(paths: dict[str, str], *, calls: int, warmup: int, native: bool
     specs = scenario_specs()
     ours = count_turns(paths, "ours", specs, calls=calls, warmup=warmup, native=native)
     theirs = count_turns(paths, "lex_helper", specs, calls=calls, warmup=warmup, native=native)
+    # The same turns with a one-entry window (HISTORY_WINDOW=1): what the window's entries cost.
+    one = count_turns(
+        paths, "ours", specs, calls=calls, warmup=warmup, native=native, env={"HISTORY_WINDOW": "1"}
+    )
     rows = []
-    for spec, o, t in zip(specs, ours, theirs, strict=True):
+    for spec, o, t, w1 in zip(specs, ours, theirs, one, strict=True):
         rows.append(
             {
                 "scenario": spec["label"],
@@ -590,6 +594,7 @@ def instructions(paths: dict[str, str], *, calls: int, warmup: int, native: bool
                 "lex_helper": t,
                 "ratio": o / t,
                 "window": len(spec["history"]),
+                "ours_window_1": w1,
             }
         )
     recorded = record_dynamodb(paths, specs)
