@@ -78,6 +78,8 @@ def _seeder(app: Any, scenario: dict[str, Any]) -> Any:
     keys = app.services.keys
     state: dict[str, str] = scenario["state"]
     entries: list[dict[str, Any]] = scenario["history"]
+    count: int = scenario.get("message_count", len(entries))  # the window's last index + 1
+    context: str = scenario.get("context", "")
     template = scenario["event"]
 
     def make() -> dict[str, Any]:
@@ -91,14 +93,16 @@ def _seeder(app: Any, scenario: dict[str, Any]) -> Any:
                 new_entry(
                     keys.history[0],
                     session_id=sid,
-                    index=i,
+                    index=count - len(entries) + i,
                     at_ms=(now - 60 * (len(entries) - i)) * 1000,
                     expires_at=now + 3600 + 86400,
                     **entry,
                 )
                 for i, entry in enumerate(entries)
             ]
-            record = SessionRecord(sid, dict(state), expires_at=now + 3600, message_count=len(messages))
+            record = SessionRecord(
+                sid, dict(state), expires_at=now + 3600, message_count=count, context=context
+            )
             records.seal(keys.signing, record)
             app.store.save(record, expected_version=0, now=now, messages=messages)
             attributes = dict(state)

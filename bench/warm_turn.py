@@ -417,14 +417,16 @@ def logging_cost(batch: int, batches: int) -> dict[str, Any]:
 # -- instruction counts (callgrind) from the artifact copy -------------------------------------
 
 WINDOW = 10  # HISTORY_WINDOW's default (bot.config): every seeded session has a full window
-_FILLER = {"user": "hello", "bot": ["Hi! I can take a card payment or save your wallet address."]}
 
 
-def _conversation_so_far(scenario: Scenario) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """Our state at the scenario's point and a full window of history ending with the real turns
-    of the conversation so far (older turns: small talk), as `new_entry` arguments."""
+def _conversation_so_far(scenario: Scenario) -> dict[str, Any]:
+    """The session our bot holds at the scenario's point, from a real conversation: small talk
+    ("hello", WINDOW turns) and then the scenario's own turns, so the history window is full and
+    everything that rides with the record (the state, the parts' server-side context such as the
+    generative help's summary and memory, the message count) is what a real session has there.
+    Returns the record's fields and the window's entries as `new_entry` arguments."""
     if scenario.prefix is None:
-        return {}, []
+        return {"state": {}, "context": "", "message_count": 0, "history": []}
     from benchlib import settings
 
     from bot.dev.testing import LexTestClient
@@ -433,16 +435,21 @@ def _conversation_so_far(scenario: Scenario) -> tuple[dict[str, str], list[dict[
 
     store = MemoryStore()
     client = LexTestClient(build_app(settings("memory"), store=store).handle)
+    for _ in range(WINDOW):
+        client.say("hello", intent="FallbackIntent")
     scenario.prefix(client)
-    now = int(time.time())
-    record, messages = store.load(client.session_id, now=now, window=WINDOW)
+    record, messages = store.load(client.session_id, now=int(time.time()), window=WINDOW)
     assert record is not None
-    real = [
-        {"user": m.user, "bot": list(m.bot), "intent": m.intent, "source": m.source, "slot": m.slot}
-        for m in messages
-    ]
-    filler = [{**_FILLER, "intent": "FallbackIntent", "source": "DialogCodeHook", "slot": None}]
-    return dict(record.state), (filler * WINDOW + real)[-WINDOW:]
+    assert len(messages) == WINDOW
+    return {
+        "state": dict(record.state),
+        "context": record.context,
+        "message_count": record.message_count,
+        "history": [
+            {"user": m.user, "bot": list(m.bot), "intent": m.intent, "source": m.source, "slot": m.slot}
+            for m in messages
+        ],
+    }
 
 
 def scenario_specs() -> list[dict[str, Any]]:
@@ -450,7 +457,7 @@ def scenario_specs() -> list[dict[str, Any]]:
 
     specs = []
     for scenario in SCENARIOS:
-        state, window = _conversation_so_far(scenario)
+        held = _conversation_so_far(scenario)
         theirs = load_event(scenario.event)
         theirs["sessionState"]["sessionAttributes"] = previous_attributes(**scenario.lh_attrs)
         theirs["sessionId"] = new_session_id()
@@ -458,8 +465,10 @@ def scenario_specs() -> list[dict[str, Any]]:
             {
                 "label": scenario.label,
                 "event": load_event(scenario.event),
-                "state": state,
-                "history": window,
+                "state": held["state"],
+                "context": held["context"],
+                "message_count": held["message_count"],
+                "history": held["history"],
                 "lex_helper_event": theirs,
                 "lh_attrs": scenario.lh_attrs,
                 "expect": list(scenario.expect),
