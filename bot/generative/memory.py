@@ -59,6 +59,8 @@ class Memory:
     entities: dict[str, str] = field(default_factory=dict)
     offered: list[Option] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    # The app's values behind `entities` this turn (not stored): an unchanged one is not scrubbed again.
+    _raw: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     # -- changes --------------------------------------------------------------------------------
 
@@ -69,25 +71,30 @@ class Memory:
             self.notes = [*self.notes, cleaned][-MAX_NOTES:]
 
     def set_summary(self, text: str) -> None:
-        """A new summary; its oldest part is dropped past MAX_SUMMARY_CHARS (at a sentence)."""
-        cleaned = " ".join(safe(text).split())
-        if len(cleaned) > MAX_SUMMARY_CHARS:
-            cut = cleaned[-MAX_SUMMARY_CHARS:]
-            start = cut.find(". ")
-            cleaned = cut[start + 2 :] if 0 <= start < 200 else cut
-        self.summary = cleaned
+        """A new summary (a model's): scrubbed, its oldest part dropped past MAX_SUMMARY_CHARS."""
+        self.summary = _bounded(" ".join(safe(text).split()))
 
     def fold_notes(self) -> None:
-        """Extractive summarizing: the notes join the summary."""
+        """Extractive summarizing: the notes join the summary. Both were scrubbed when they were
+        made, and each note is wrapped in words (`User: “…” Bot: “…”.`), so joining them cannot
+        put digits of two of them side by side: no second pass over the whole summary."""
         if self.notes:
-            self.set_summary(" ".join([self.summary, *self.notes]).strip())
+            self.summary = _bounded(" ".join([self.summary, *self.notes]).strip())
             self.notes = []
 
     def set_entities(self, entities: dict[str, str]) -> None:
+        """The app's facts; a value scrubbed only when it changed (most turns change none)."""
         kept: dict[str, str] = {}
         for key, value in list(entities.items())[:MAX_ENTITIES]:
             if isinstance(key, str) and isinstance(value, str) and key and value:
-                kept[key[:40]] = safe(value)[:MAX_ENTITY_CHARS]
+                name = key[:40]
+                known = self.entities.get(name)
+                kept[name] = (
+                    known
+                    if known is not None and value == self._raw.get(name)
+                    else safe(value)[:MAX_ENTITY_CHARS]
+                )
+                self._raw[name] = value
         self.entities = kept
 
     def offer(self, options: list[Option]) -> None:
@@ -97,6 +104,7 @@ class Memory:
 
     def dump(self) -> str:
         body = asdict(self)
+        body.pop("_raw")
         body["offered"] = [[o.key, o.label] for o in self.offered]
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
@@ -129,6 +137,24 @@ class Memory:
                 fallbacks=int(usage.get("fallbacks", 0)),
             ),
         )
-        memory.set_entities(dict(body.get("entities", {})))
+        # Stored by this module (scrubbed then) under the record's MAC: read back, only bounded.
+        entities = body.get("entities", {})
+        if not isinstance(entities, dict):
+            raise TypeError("entities")
+        memory.entities = {
+            str(k)[:40]: str(v)[:MAX_ENTITY_CHARS]
+            for k, v in list(entities.items())[:MAX_ENTITIES]
+            if k and v
+        }
+        memory._raw = dict(memory.entities)
         memory.offered = [Option(str(k), str(v)) for k, v in body.get("offered", [])][:MAX_OPTIONS]
         return memory
+
+
+def _bounded(summary: str) -> str:
+    """At most MAX_SUMMARY_CHARS: the oldest part goes first, cut at a sentence when one is near."""
+    if len(summary) <= MAX_SUMMARY_CHARS:
+        return summary
+    cut = summary[-MAX_SUMMARY_CHARS:]
+    start = cut.find(". ")
+    return cut[start + 2 :] if 0 <= start < 200 else cut

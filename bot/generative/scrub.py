@@ -26,6 +26,7 @@ from bot.redaction import redact_stored
 DATE_MASK = "[date]"
 HIDDEN_MASK = "[secret]"
 
+_DIGIT = re.compile(r"\d")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _NUMERIC_EXPIRY = re.compile(
     r"(?<![\w/.-])(?:(?:0?[1-9]|1[0-2])\s*[/\-.]\s*(?:20)?\d{2}|20\d{2}\s*[/\-.]\s*(?:0?[1-9]|1[0-2]))(?![\w/.-])"
@@ -58,6 +59,8 @@ def safe(text: str) -> str:
     text = _CONTROL.sub(" ", text)
     text = redact_stored(text)
     text = _SECRET.sub(HIDDEN_MASK, text)
+    if not _DIGIT.search(text):  # every date form has digits (a year): most texts stop here
+        return text
     text = _NUMERIC_EXPIRY.sub(DATE_MASK, text)
     return _spoken_dates(text)
 
