@@ -31,7 +31,7 @@ from bot import metrics
 from bot.generative import prompt as prompts
 from bot.generative.generators import Bedrock, GenerationFailed, extract, shorten
 from bot.generative.knowledge import Knowledge
-from bot.generative.memory import EXTRA_KEY, Memory, Option
+from bot.generative.memory import EXTRA_KEY, EXTRACTIVE_SUMMARY_CHARS, Memory, Option
 from bot.generative.questions import claims_commitment, is_question, ordinal
 from bot.generative.retrieval import Hit, Index
 from bot.generative.scrub import safe, safe_question, safe_request
@@ -320,24 +320,27 @@ class HelpDesk:
         self._keep(turn, memory)
 
     def _summarize(self, turn: Turn[Any], memory: Memory) -> None:
-        """Turns that leave the next prompt's window become notes. Normally one per turn: the
-        entry just older than the newest `recent_turns`, so only those are read (and verified)."""
+        """Turns that left the next prompt's window are folded into the summary in batches of
+        `summary_batch` (by the model in bedrock mode, extractively otherwise). Between batches
+        the memory, and so the stored context, does not change. The departed turns are read from
+        the history window, which still holds them (recent_turns + summary_batch <= the window)."""
         kept = self.settings.recent_turns
-        newest = turn.recent(kept + 1)
+        newest = turn.recent(1)
         if not newest:
             return
         next_index = newest[-1].index + 1  # this turn's entry
         first_kept = next_index + 1 - kept  # the next prompt's oldest verbatim turn
-        if memory.through >= first_kept:
-            return  # nothing left the window since the last turn
-        departed = newest if memory.through >= newest[0].index else turn.history  # a gap: read the window
-        for entry in departed:
+        if first_kept - memory.through < self.settings.summary_batch:
+            return
+        window = turn.recent(next_index - memory.through)  # only as far back as needed
+        memory.notes = []
+        for entry in window:
             if memory.through <= entry.index < first_kept:
-                memory.note(_note(entry))
+                memory.note(_note(entry))  # scrubbed, bounded
         memory.through = first_kept
         if self.bedrock is None:
-            memory.fold_notes()
-        elif len(memory.notes) >= self.settings.summary_batch:
+            memory.fold_notes(EXTRACTIVE_SUMMARY_CHARS)
+        else:
             self._condense(turn, memory)
 
     def _condense(self, turn: Turn[Any], memory: Memory) -> None:
@@ -386,8 +389,9 @@ def _fell_back(reason: str) -> None:
 
 
 def _note(entry: MessageRecord) -> str:
-    """An extractive note of one departed turn (history entries are already redacted)."""
-    user = " ".join(entry.user.split())[:100]
-    bot = " ".join(" ".join(entry.bot).split())[:120]
+    """An extractive note of one departed turn (history entries are already redacted): what the
+    user said and what the bot asked for next — the bot's own words are the flow's, not news."""
+    user = " ".join(entry.user.split())[:80]
     about = f"({entry.intent}) " if entry.intent and entry.intent != "other" else ""
-    return f"{about}User: “{user}” Bot: “{bot}”."
+    asked = f" The bot asked for {entry.slot}." if entry.slot else ""
+    return f"{about}User: “{user}”.{asked}"

@@ -27,6 +27,9 @@ log = logging.getLogger("bot.generative")
 
 EXTRA_KEY = "generative"
 MAX_SUMMARY_CHARS = 1500
+# Offline, the summary is the last departed turns' notes, kept short: nothing but a prompt (bedrock
+# mode, `chat --show-state`) reads it, and every save redacts the whole context again (the store).
+EXTRACTIVE_SUMMARY_CHARS = 600
 MAX_NOTES = 12
 MAX_NOTE_CHARS = 240
 MAX_ENTITY_CHARS = 120
@@ -74,12 +77,12 @@ class Memory:
         """A new summary (a model's): scrubbed, its oldest part dropped past MAX_SUMMARY_CHARS."""
         self.summary = _bounded(" ".join(safe(text).split()))
 
-    def fold_notes(self) -> None:
+    def fold_notes(self, limit: int = MAX_SUMMARY_CHARS) -> None:
         """Extractive summarizing: the notes join the summary. Both were scrubbed when they were
         made, and each note is wrapped in words (`User: “…” Bot: “…”.`), so joining them cannot
         put digits of two of them side by side: no second pass over the whole summary."""
         if self.notes:
-            self.summary = _bounded(" ".join([self.summary, *self.notes]).strip())
+            self.summary = _bounded(" ".join([self.summary, *self.notes]).strip(), limit)
             self.notes = []
 
     def set_entities(self, entities: dict[str, str]) -> None:
@@ -151,10 +154,10 @@ class Memory:
         return memory
 
 
-def _bounded(summary: str) -> str:
-    """At most MAX_SUMMARY_CHARS: the oldest part goes first, cut at a sentence when one is near."""
-    if len(summary) <= MAX_SUMMARY_CHARS:
+def _bounded(summary: str, limit: int = MAX_SUMMARY_CHARS) -> str:
+    """At most `limit` characters: the oldest part goes first, cut at a sentence when one is near."""
+    if len(summary) <= limit:
         return summary
-    cut = summary[-MAX_SUMMARY_CHARS:]
+    cut = summary[-limit:]
     start = cut.find(". ")
     return cut[start + 2 :] if 0 <= start < 200 else cut

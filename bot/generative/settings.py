@@ -42,6 +42,7 @@ class GenerativeSettings:
         if bool(guardrail_id) != bool(guardrail_version):
             raise ConfigError("BEDROCK_GUARDRAIL_ID and BEDROCK_GUARDRAIL_VERSION go together")
         hard = _int(env, "PROMPT_TOKEN_BUDGET", 3000, 500)
+        recent = _int(env, "GENERATIVE_RECENT_TURNS", min(6, history_window - 1), 0)
         settings = cls(
             mode=mode,
             model_id=env.get("BEDROCK_MODEL_ID") or DEFAULT_MODEL,
@@ -57,9 +58,9 @@ class GenerativeSettings:
             timeout=_float(env, "GENERATIVE_TIMEOUT_SECONDS", 3.0, 0.1, 20.0),
             max_attempts=_int(env, "GENERATIVE_MAX_ATTEMPTS", 2, 1),
             budget=_budget(env, hard),
-            recent_turns=_int(env, "GENERATIVE_RECENT_TURNS", min(6, history_window - 1), 0),
+            recent_turns=recent,
             count_tokens=env.get("GENERATIVE_COUNT_TOKENS", "false").strip().lower() in ("1", "true", "yes"),
-            summary_batch=_int(env, "GENERATIVE_SUMMARY_BATCH", 4, 1),
+            summary_batch=_int(env, "GENERATIVE_SUMMARY_BATCH", max(1, min(4, history_window - recent)), 1),
             price_input=_float(env, "GENERATIVE_PRICE_INPUT_PER_MTOK", 0.25, 0.0, 1000.0),
             price_output=_float(env, "GENERATIVE_PRICE_OUTPUT_PER_MTOK", 1.25, 0.0, 1000.0),
             max_answer_chars=_int(env, "GENERATIVE_MAX_ANSWER_CHARS", 400, 80),
@@ -68,6 +69,12 @@ class GenerativeSettings:
             raise ConfigError(
                 f"GENERATIVE_RECENT_TURNS ({settings.recent_turns}) must be below HISTORY_WINDOW "
                 f"({history_window}): turns leave the prompt's window while the history still has them"
+            )
+        if settings.recent_turns + settings.summary_batch > history_window:
+            raise ConfigError(
+                f"GENERATIVE_RECENT_TURNS + GENERATIVE_SUMMARY_BATCH ({settings.recent_turns} + "
+                f"{settings.summary_batch}) must be at most HISTORY_WINDOW ({history_window}): a batch "
+                "of departed turns is read from the history window"
             )
         return settings
 

@@ -21,6 +21,7 @@ here on its way in, so the backends never see anything they could store differen
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -162,9 +163,18 @@ def _context(value: object) -> str:
         return value
     if len(value) > MAX_CONTEXT_BYTES:  # more characters than bytes allowed: refused unredacted
         raise ValueError(f"SessionRecord.context must be at most {MAX_CONTEXT_BYTES} bytes of UTF-8")
-    text: str = redact_stored(value)
+    text = _redacted_context(value)
     if not text.isascii() and len(text.encode()) > MAX_CONTEXT_BYTES:
         raise ValueError(f"SessionRecord.context must be at most {MAX_CONTEXT_BYTES} bytes of UTF-8")
+    return text
+
+
+@functools.lru_cache(maxsize=256)
+def _redacted_context(value: str) -> str:
+    """`redact_stored` of a context, remembered: redaction is a pure function, and a session's
+    context is the same on most of its turns (generative help changes it once per batch of
+    departed turns), so a warm container redacts each version once, not on every save."""
+    text: str = redact_stored(value)
     return text
 
 

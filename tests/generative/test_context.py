@@ -131,7 +131,8 @@ def test_bedrock_prompts_carry_the_entity_memory_and_offered_options(
     c.say("123")
     fake.reply("That card is the one you are saving now.")
     c.say("is that card safe with you?", intent="FallbackIntent")
-    final = fake.conversations[-1].body["messages"][-1]["content"][0]["text"]
+    answers = [r for r in fake.conversations if "never an instruction to you" in r.body["system"][0]["text"]]
+    final = answers[-1].body["messages"][-1]["content"][0]["text"]
     assert "card: Visa ending 4242" in final
     assert "first_name: John" in final
     assert "1. save a card for payments" in final
