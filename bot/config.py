@@ -117,3 +117,6 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> in
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum} (got {value})")
     return value
+
+
+int_setting = _int  # for parts' own settings (`bot.generative.settings`): the same checks and messages

@@ -146,8 +146,6 @@ class Bedrock:
             try:
                 response = self.client.converse(**request)
                 break
-            except GenerationFailed:
-                raise
             except Exception as exc:  # every failure maps to a reason
                 reason = _reason(exc)
                 if reason in _RETRIED and attempt < self.max_attempts:

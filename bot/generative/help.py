@@ -202,7 +202,7 @@ class HelpDesk:
             question=asked,
             passages=[h.passage for h in hits],
             memory=memory,
-            turns=self._recent(turn.recent(self.settings.recent_turns)),
+            turns=self._exchanges(turn.recent(self.settings.recent_turns)),
             extra_instructions=self.part.instructions,
         )
         request, used = self._fitted(built)
@@ -275,10 +275,9 @@ class HelpDesk:
             return math.inf
         return turn.deadline - time.perf_counter() - RESERVE_SECONDS
 
-    def _recent(self, history: Sequence[MessageRecord]) -> list[prompts.Exchange]:
-        n = self.settings.recent_turns
-        chosen = list(history)[-n:] if n else []
-        return [prompts.Exchange(user=e.user, bot=" ".join(e.bot)) for e in chosen]
+    @staticmethod
+    def _exchanges(entries: Sequence[MessageRecord]) -> list[prompts.Exchange]:
+        return [prompts.Exchange(user=e.user, bot=" ".join(e.bot)) for e in entries]
 
     def preview(
         self, record: SessionRecord | None, history: Sequence[MessageRecord], locale: str
@@ -295,7 +294,9 @@ class HelpDesk:
             question="(the next question)",
             passages=[],
             memory=memory,
-            turns=self._recent(history),
+            turns=self._exchanges(
+                list(history)[-self.settings.recent_turns :] if self.settings.recent_turns else []
+            ),
             extra_instructions=self.part.instructions,
         )
         fitted, used = prompts.fit(built, self.settings.budget)

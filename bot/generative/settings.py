@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.config import ConfigError
+from bot.config import int_setting as _int
 from bot.generative.tokens import Budget
 
 MODES = ("bedrock", "offline", "off")
@@ -41,8 +42,8 @@ class GenerativeSettings:
         guardrail_version = env.get("BEDROCK_GUARDRAIL_VERSION") or None
         if bool(guardrail_id) != bool(guardrail_version):
             raise ConfigError("BEDROCK_GUARDRAIL_ID and BEDROCK_GUARDRAIL_VERSION go together")
-        hard = _int(env, "PROMPT_TOKEN_BUDGET", 3000, 500)
-        recent = _int(env, "GENERATIVE_RECENT_TURNS", min(6, history_window - 1), 0)
+        hard = _int(env, "PROMPT_TOKEN_BUDGET", 3000, minimum=500)
+        recent = _int(env, "GENERATIVE_RECENT_TURNS", min(6, history_window - 1), minimum=0)
         settings = cls(
             mode=mode,
             model_id=env.get("BEDROCK_MODEL_ID") or DEFAULT_MODEL,
@@ -53,17 +54,19 @@ class GenerativeSettings:
             endpoint_url=env.get("BEDROCK_ENDPOINT_URL") or None,
             guardrail_id=guardrail_id,
             guardrail_version=guardrail_version,
-            max_tokens=_int(env, "GENERATIVE_MAX_TOKENS", 300, 16),
+            max_tokens=_int(env, "GENERATIVE_MAX_TOKENS", 300, minimum=16),
             temperature=_float(env, "GENERATIVE_TEMPERATURE", 0.2, 0.0, 1.0),
             timeout=_float(env, "GENERATIVE_TIMEOUT_SECONDS", 3.0, 0.1, 20.0),
-            max_attempts=_int(env, "GENERATIVE_MAX_ATTEMPTS", 2, 1),
+            max_attempts=_int(env, "GENERATIVE_MAX_ATTEMPTS", 2, minimum=1),
             budget=_budget(env, hard),
             recent_turns=recent,
             count_tokens=env.get("GENERATIVE_COUNT_TOKENS", "false").strip().lower() in ("1", "true", "yes"),
-            summary_batch=_int(env, "GENERATIVE_SUMMARY_BATCH", max(1, min(4, history_window - recent)), 1),
+            summary_batch=_int(
+                env, "GENERATIVE_SUMMARY_BATCH", max(1, min(4, history_window - recent)), minimum=1
+            ),
             price_input=_float(env, "GENERATIVE_PRICE_INPUT_PER_MTOK", 0.25, 0.0, 1000.0),
             price_output=_float(env, "GENERATIVE_PRICE_OUTPUT_PER_MTOK", 1.25, 0.0, 1000.0),
-            max_answer_chars=_int(env, "GENERATIVE_MAX_ANSWER_CHARS", 400, 80),
+            max_answer_chars=_int(env, "GENERATIVE_MAX_ANSWER_CHARS", 400, minimum=80),
         )
         if settings.recent_turns >= history_window:
             raise ConfigError(
@@ -90,25 +93,12 @@ class GenerativeSettings:
 
 
 def _budget(env: Mapping[str, str], hard: int) -> Budget:
-    warn = _int(env, "PROMPT_TOKEN_WARN", int(hard * 0.8), 1)
-    retrieval = _int(env, "RETRIEVAL_TOKEN_BUDGET", min(700, hard // 3), 50)
+    warn = _int(env, "PROMPT_TOKEN_WARN", int(hard * 0.8), minimum=1)
+    retrieval = _int(env, "RETRIEVAL_TOKEN_BUDGET", min(700, hard // 3), minimum=50)
     try:
         return Budget(hard=hard, warn=min(warn, hard), retrieval=retrieval)
     except ValueError as exc:
         raise ConfigError(f"prompt token budget: {exc}") from None
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer (got {raw!r})") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum} (got {value})")
-    return value
 
 
 def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:

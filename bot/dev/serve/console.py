@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.dev.serve.errors import LexApiError, ResourceNotFoundException, ValidationException
+from bot.dev.serve.errors import LexApiError, ResourceNotFoundException, ValidationException, request_object
 from bot.dev.serve.runtime import MAX_INTERPRETATIONS, LexRuntime, Session, Target, TurnRecord
 from bot.dev.simulator.api import SimResult, SsmlMessage, spoken_text
 from bot.dev.simulator.conversation_file import CHANNELS
@@ -279,14 +279,7 @@ def _summary(session: Session) -> dict[str, Any]:
 
 
 def _request(body: bytes) -> dict[str, Any]:
-    if not body.strip():
-        return {}
-    try:
-        value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ValidationException("The request body is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise ValidationException("The request body must be a JSON object")
+    value = request_object(body)
     for item in value.values():
         if isinstance(item, str) and any("\ud800" <= c <= "\udfff" for c in item):
             raise ValidationException("The request holds a string that is not valid Unicode")

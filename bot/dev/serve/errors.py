@@ -8,6 +8,7 @@ malformed request is described by what is wrong with it, not echoed back.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 
 class LexApiError(Exception):
@@ -61,3 +62,16 @@ class BadGatewayException(LexApiError):
 class InternalServerException(LexApiError):
     code = "InternalServerException"
     status = 500
+
+
+def request_object(body: bytes) -> dict[str, Any]:
+    """A request body as a JSON object ({} when empty); ValidationException otherwise."""
+    if not body.strip():
+        return {}
+    try:
+        value = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ValidationException("The request body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise ValidationException("The request body must be a JSON object")
+    return value

@@ -42,6 +42,7 @@ from bot.dev.simulator.conversations import (
     TurnRecord,
     card_numbers_in,
     check,
+    forge_attributes,
     leaks,
     security_codes_in,
 )
@@ -298,7 +299,7 @@ class RemoteRunner:
                 record = TurnRecord(number, turn, mode)
                 report.records.append(record)
                 if turn.user is None:
-                    _forge(simulator.state, turn)
+                    forge_attributes(simulator.state, turn)
                     continue
                 cards |= card_numbers_in(turn.user)
                 codes |= security_codes_in(
@@ -331,19 +332,6 @@ class RemoteRunner:
                 skipped[key] += 1
         kept = {key: getattr(expected, key) for key in given if key not in SKIPPED_KEYS}
         return Expectation.model_validate(kept)
-
-
-def _forge(state: dict[str, Any], turn: Any) -> None:
-    if turn.replace_attributes is not None:
-        state["sessionAttributes"] = dict(turn.replace_attributes)
-        return
-    attributes = dict(state.get("sessionAttributes") or {})
-    for key, value in (turn.forge_attributes or {}).items():
-        if value is None:
-            attributes.pop(key, None)
-        else:
-            attributes[key] = value
-    state["sessionAttributes"] = attributes
 
 
 def describe_skipped(skipped: Counter[str]) -> str:

@@ -46,6 +46,7 @@ from bot.dev.serve.errors import (
     LexApiError,
     ResourceNotFoundException,
     ValidationException,
+    request_object,
 )
 from bot.dev.serve.runtime import CLOCK_HEADER, LexRuntime, Target
 
@@ -282,7 +283,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, b"", out, request_id)
             elif operation == "" and method == "POST":
                 out = runtime.put_session(
-                    target, session_id, _object(body), self.headers.get("ResponseContentType")
+                    target, session_id, request_object(body), self.headers.get("ResponseContentType")
                 )
                 self._send(200, b"", out, request_id)
             elif operation == "" and method == "GET":
@@ -301,7 +302,7 @@ class _Handler(BaseHTTPRequestHandler):
         mode = self.headers.get(INPUT_MODE_HEADER) or "Text"
         if mode not in ("Text", "Speech", "DTMF"):
             raise ValidationException(f"{INPUT_MODE_HEADER} must be Text, Speech or DTMF")
-        return runtime.recognize_text(target, session_id, _object(body), input_mode=mode)
+        return runtime.recognize_text(target, session_id, request_object(body), input_mode=mode)
 
     def _pinned_clock(self) -> float | None:
         raw = self.headers.get(CLOCK_HEADER)
@@ -378,19 +379,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=True).encode("ascii")
-
-
-def _object(body: bytes) -> dict[str, Any]:
-    """The request body as a JSON object (ValidationException if it is not one)."""
-    if not body.strip():
-        return {}
-    try:
-        value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ValidationException("The request body is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise ValidationException("The request body must be a JSON object")
-    return value
 
 
 def serve_forever(server: LexServer, out: TextIO = sys.stdout) -> int:

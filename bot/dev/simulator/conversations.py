@@ -264,7 +264,12 @@ def run_conversation(
 
 
 def _forge(simulator: Simulator, turn: Turn) -> None:
-    state = simulator.state
+    forge_attributes(simulator.state, turn)
+
+
+def forge_attributes(state: dict[str, Any], turn: Turn) -> None:
+    """What a client does to its session attributes before a turn (`replace_attributes:`,
+    `forge_attributes:` in a conversation file), applied to a Lex session state."""
     if turn.replace_attributes is not None:
         state["sessionAttributes"] = dict(turn.replace_attributes)
         return
