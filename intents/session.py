@@ -8,12 +8,18 @@ number or security code, only brand, last4 and expiry.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from lex_helper import SessionAttributes
 from pydantic import ConfigDict, Field
 
+from bot.lexhelper import types as lex_helper_types
 from bot.session import Session
 from bot.validation.types import CardBrand
+
+if TYPE_CHECKING:
+    from lex_helper import SessionAttributes
+else:  # lex-helper's own class, without importing the rest of lex-helper (bot/lexhelper.py)
+    SessionAttributes = lex_helper_types().SessionAttributes
 
 
 class Step(StrEnum):
