@@ -117,34 +117,45 @@ class Window(Sequence[MessageRecord]):
     """The verified entries of a loaded window, oldest first, verified lazily from the newest.
 
     Reads from the end (`window[-1]`, `window[-4:]`, `bool(window)`) verify only the entries they
-    reach; anything else (`len`, iteration, a positive index, `list(window)`) verifies the rest.
-    Each entry is verified at most once; the same entries are kept and dropped (and logged) as
-    `verified(keys, session_id, messages)` would.
+    reach; `between(first, stop)` only the entries of those indexes; anything else (`len`,
+    iteration, a positive index, `list(window)`) verifies the rest. Each index is verified at most
+    once; the same entries are kept and dropped (and logged) as `verified(keys, session_id,
+    messages)` would.
     """
 
-    __slots__ = ("_groups", "_kept", "_keys", "_session_id")
+    __slots__ = ("_checked", "_cursor", "_groups", "_indexes", "_kept", "_keys", "_session_id")
 
     def __init__(self, keys: Sequence[bytes], session_id: str, messages: Iterable[MessageRecord]) -> None:
         self._keys = keys
         self._session_id = session_id
-        # The entries of each index in load order (as `verified`'s stable sort has them), oldest
-        # index first: verification pops from the end.
-        groups: dict[int, list[MessageRecord]] = {}
+        # The entries of each index in load order (as `verified`'s stable sort has them).
+        self._groups: dict[int, list[MessageRecord]] = {}
         for message in messages:
-            groups.setdefault(message.index, []).append(message)
-        self._groups = [groups[index] for index in sorted(groups)]
-        self._kept: list[MessageRecord] = []  # verified so far, newest first
+            self._groups.setdefault(message.index, []).append(message)
+        self._indexes = sorted(self._groups)  # oldest first
+        self._checked: dict[int, MessageRecord | None] = {}  # index -> its authentic entry (None: none)
+        self._cursor = len(self._indexes)  # the walk from the newest: indexes[_cursor:] are walked
+        self._kept: list[MessageRecord] = []  # the walk's authentic entries, newest first
+
+    def _check(self, index: int) -> MessageRecord | None:
+        """The first authentic entry of an index (verified once); every other one is dropped and logged."""
+        if index in self._checked:
+            return self._checked[index]
+        kept = None
+        for message in self._groups[index]:
+            ours = message.session_id == self._session_id
+            if kept is None and ours and is_authentic(self._keys, message):
+                kept = message
+                continue
+            security_event("forged_history_entry", self._session_id, index=message.index)
+        self._checked[index] = kept
+        return kept
 
     def _more(self) -> bool:
-        """Verify the newest index not verified yet; False when there is nothing left."""
-        while self._groups:
-            kept = None
-            for message in self._groups.pop():
-                ours = message.session_id == self._session_id
-                if kept is None and ours and is_authentic(self._keys, message):
-                    kept = message  # the first authentic entry of an index; any other is dropped
-                    continue
-                security_event("forged_history_entry", self._session_id, index=message.index)
+        """Walk to the next newest authentic entry; False when there is nothing left."""
+        while self._cursor > 0:
+            self._cursor -= 1
+            kept = self._check(self._indexes[self._cursor])
             if kept is not None:
                 self._kept.append(kept)
                 return True
@@ -158,6 +169,10 @@ class Window(Sequence[MessageRecord]):
         while self._more():
             pass
         return self._kept
+
+    def between(self, first: int, stop: int) -> list[MessageRecord]:
+        """The authentic entries whose index is in [first, stop), oldest first: only those are verified."""
+        return [m for i in self._indexes if first <= i < stop and (m := self._check(i)) is not None]
 
     def __bool__(self) -> bool:
         self._newest(1)

@@ -137,6 +137,7 @@ class Pipeline[S: Session]:
         turn.remembered = None if profile is None else dict(profile.data)
         turn.history = restored.history
         turn.server = server_state(restored.record)
+        turn.index = restored.record.message_count if restored.record is not None else 0
         turn.deadline = self._deadline(started, context)
         sensitive_values = {k: v for k, v in turn.values.items() if k in self.sensitive and v}
         reply, ok = self._run(turn)

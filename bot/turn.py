@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.events import InputMode, InvocationSource, LexEvent
+from bot.history import Window
 from bot.language import Language, for_locale
 from bot.session import Session
 from bot.shapes import Composite, SlotList, SlotOut
@@ -86,6 +87,8 @@ class Turn[S: Session]:
     # When this invocation must have answered (a `time.perf_counter()` value): Lex's 30-second
     # code-hook limit or the Lambda's remaining time, whichever is sooner. None: no limit known.
     deadline: float | None = None
+    # This turn's position in the session (the index its history entry gets): the turns before it.
+    index: int = 0
 
     @property
     def history(self) -> list[MessageRecord]:
@@ -107,6 +110,14 @@ class Turn[S: Session]:
         if count <= 0:
             return []
         return list(self._history[-count:])
+
+    def between(self, first: int, stop: int) -> list[MessageRecord]:
+        """The verified turns whose index is in [first, stop), oldest first: only those entries are
+        verified (generative help folds a batch of departed turns, not the whole window)."""
+        found = self._history
+        if isinstance(found, Window):
+            return found.between(first, stop)
+        return [m for m in found if first <= m.index < stop]
 
     @property
     def intent_name(self) -> str:

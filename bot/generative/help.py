@@ -307,42 +307,40 @@ class HelpDesk:
     # -- every turn -----------------------------------------------------------------------------
 
     def after_turn(self, turn: Turn[Any], *, reached_goal: bool) -> None:
-        """Refresh the entity memory, summarize departed turns, write session metrics."""
+        """Refresh the entity memory, summarize departed turns, write session metrics. Most turns
+        change nothing: then the stored context is left as it was (not serialized again)."""
         if self.settings.mode == "off":
             return
         memory = self.memory(turn)
+        changed = False
         if self.part.entities is not None:
-            memory.set_entities(dict(self.part.entities(turn)))
-        self._summarize(turn, memory)
+            changed = memory.set_entities(dict(self.part.entities(turn)))
+        changed = self._summarize(turn, memory) or changed
         if reached_goal:
             metrics.add("SessionGenerativeCalls", memory.usage.calls)
             metrics.add("SessionGenerativeTokens", memory.usage.input_tokens + memory.usage.output_tokens)
             metrics.add("SessionGenerativeCostMicroUSD", round(memory.usage.cost_usd * 1_000_000, 3))
-        self._keep(turn, memory)
+        if changed or EXTRA_KEY not in turn.server:
+            self._keep(turn, memory)
 
-    def _summarize(self, turn: Turn[Any], memory: Memory) -> None:
+    def _summarize(self, turn: Turn[Any], memory: Memory) -> bool:
         """Turns that left the next prompt's window are folded into the summary in batches of
         `summary_batch` (by the model in bedrock mode, extractively otherwise). Between batches
-        the memory, and so the stored context, does not change. The departed turns are read from
-        the history window, which still holds them (recent_turns + summary_batch <= the window)."""
-        kept = self.settings.recent_turns
-        newest = turn.recent(1)
-        if not newest:
-            return
-        next_index = newest[-1].index + 1  # this turn's entry
-        first_kept = next_index + 1 - kept  # the next prompt's oldest verbatim turn
+        the memory, and so the stored context, does not change (False). The departed turns are
+        read from the history window, which still holds them (recent_turns + summary_batch <= the
+        window); only those entries are verified."""
+        first_kept = turn.index + 1 - self.settings.recent_turns  # the next prompt's oldest verbatim turn
         if first_kept - memory.through < self.settings.summary_batch:
-            return
-        window = turn.recent(next_index - memory.through)  # only as far back as needed
+            return False
         memory.notes = []
-        for entry in window:
-            if memory.through <= entry.index < first_kept:
-                memory.note(_note(entry))  # scrubbed, bounded
+        for entry in turn.between(memory.through, first_kept):
+            memory.note(_note(entry))  # scrubbed, bounded
         memory.through = first_kept
         if self.bedrock is None:
             memory.fold_notes(EXTRACTIVE_SUMMARY_CHARS)
         else:
             self._condense(turn, memory)
+        return True
 
     def _condense(self, turn: Turn[Any], memory: Memory) -> None:
         """Bedrock mode: the model folds the notes into the summary (one call per batch); on any

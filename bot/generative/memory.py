@@ -85,8 +85,9 @@ class Memory:
             self.summary = _bounded(" ".join([self.summary, *self.notes]).strip(), limit)
             self.notes = []
 
-    def set_entities(self, entities: dict[str, str]) -> None:
-        """The app's facts; a value scrubbed only when it changed (most turns change none)."""
+    def set_entities(self, entities: dict[str, str]) -> bool:
+        """The app's facts; a value scrubbed only when it changed (most turns change none).
+        True when the stored entities changed."""
         kept: dict[str, str] = {}
         for key, value in list(entities.items())[:MAX_ENTITIES]:
             if isinstance(key, str) and isinstance(value, str) and key and value:
@@ -98,7 +99,9 @@ class Memory:
                     else safe(value)[:MAX_ENTITY_CHARS]
                 )
                 self._raw[name] = value
+        changed = kept != self.entities
         self.entities = kept
+        return changed
 
     def offer(self, options: list[Option]) -> None:
         self.offered = [Option(o.key[:40], safe(o.label)[:MAX_ENTITY_CHARS]) for o in options[:MAX_OPTIONS]]

@@ -148,3 +148,39 @@ def test_a_session_passing_30_turns_is_counted_once(build: Any, emf: Any) -> Non
         c.say("is this safe?", intent="FallbackIntent")
     assert metric_values(emf, "LongSessions") == [1.0]
     assert metric_values(emf, "GenerativeAnswers", source="offline") == [1.0] * 35
+
+
+def test_turns_that_change_no_memory_leave_it_unserialized_and_folds_verify_a_batch(build: Any) -> None:
+    """Between summary batches the memory is not serialized again, and a fold verifies only the
+    departed turns it folds (plus the save's look at the last few), not the whole window."""
+    from unittest import mock
+
+    from bot import history
+    from bot.persist import CARD_CONTEXT_TURNS
+
+    pipeline, client = build()
+    c = client()
+    c.say("I'd like to make a payment", intent="CollectName")
+    c.say("John")
+    c.say("Smith")  # the name is known: the entities stop changing
+    desk = next(r for r in pipeline.services.parts.values() if hasattr(r, "after_turn"))
+    batch = desk.settings.summary_batch
+    dumps: list[int] = []
+    checks: list[list[int]] = []
+    real_dump, real_check = Memory.dump, history.is_authentic
+    with (
+        mock.patch.object(Memory, "dump", lambda self: (dumps.append(1), real_dump(self))[1]),
+        mock.patch.object(
+            history, "is_authentic", lambda k, m: (checks[-1].append(m.index), real_check(k, m))[1]
+        ),
+    ):
+        for _ in range(batch * 3):
+            checks.append([])
+            c.say("hmm", intent="FallbackIntent")  # re-asks for the card; the memory changes only at folds
+    memory = _memory(pipeline, c.session_id)
+    assert memory.summary  # folds happened, and were saved
+    folds = [turn for turn in checks if len(turn) > CARD_CONTEXT_TURNS]
+    assert len(dumps) <= 3  # one per fold at most, not one per turn
+    assert folds
+    assert all(len(turn) <= CARD_CONTEXT_TURNS + batch for turn in folds)
+    assert all(len(set(turn)) == len(turn) for turn in checks)  # an entry verified once per turn

@@ -67,15 +67,24 @@ def dropped(caplog: pytest.LogCaptureFixture) -> list[int]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(plan=kinds, shuffle=st.randoms(use_true_random=False))
-def test_a_window_keeps_and_drops_what_verified_does(plan: list[str], shuffle: Any) -> None:
+@given(
+    plan=kinds,
+    shuffle=st.randoms(use_true_random=False),
+    span=st.tuples(st.integers(-1, 13), st.integers(-1, 13)),
+)
+def test_a_window_keeps_and_drops_what_verified_does(
+    plan: list[str], shuffle: Any, span: tuple[int, int]
+) -> None:
     messages = build(plan)
     shuffle.shuffle(messages)
+    first, stop = span
     with mock.patch.object(history, "security_event") as logged:
         expected = verified([KEY], SID, messages)
         expected_drops = sorted(c.kwargs["index"] for c in logged.call_args_list)
         logged.reset_mock()
         window = Window([KEY], SID, messages)
+        # A range read first: the same entries, and each index still verified (and logged) once.
+        assert window.between(first, stop) == [m for m in expected if first <= m.index < stop]
         assert list(window) == expected
         assert len(window) == len(expected)
         assert bool(window) == bool(expected)
@@ -108,6 +117,39 @@ def test_reading_the_last_entries_verifies_only_those(caplog: pytest.LogCaptureF
         assert [m.index for m in window] == list(range(1, 10))
         assert calls == [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]
     assert dropped(caplog) == [0]  # reached: dropped and logged
+
+
+def test_a_range_read_verifies_only_that_range(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    messages = [entry(i) for i in range(10)]
+    messages[3] = forged(3)
+    calls: list[int] = []
+    real = history.is_authentic
+
+    def counting(keys: Any, message: MessageRecord) -> bool:
+        calls.append(message.index)
+        return real(keys, message)
+
+    with mock.patch.object(history, "is_authentic", counting):
+        window = Window([KEY], SID, messages)
+        assert [m.index for m in window.between(2, 6)] == [2, 4, 5]  # the forged 3 dropped
+        assert calls == [2, 3, 4, 5]
+        assert dropped(caplog) == [3]
+        assert [m.index for m in window[-6:]] == [4, 5, 6, 7, 8, 9]
+        assert calls == [2, 3, 4, 5, 9, 8, 7, 6]  # 4 and 5 were verified already
+        assert [m.index for m in window] == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+        assert sorted(calls) == list(range(10))  # every index once
+    assert dropped(caplog) == []  # and the forged one logged only once
+
+
+def test_turn_between_reads_a_window_or_a_list() -> None:
+    from bot.turn import Turn
+
+    turn = Turn.__new__(Turn)
+    turn.history = Window([KEY], SID, [entry(0), forged(1), entry(2), entry(3)])
+    assert [m.index for m in turn.between(1, 3)] == [2]
+    turn.history = [entry(0), entry(1), entry(2)]
+    assert [m.index for m in turn.between(1, 5)] == [1, 2]
 
 
 def test_a_forged_entry_in_the_tail_is_dropped_and_logged(caplog: pytest.LogCaptureFixture) -> None:
