@@ -168,12 +168,16 @@ def test_turns_that_change_no_memory_leave_it_unserialized_and_folds_verify_a_ba
     dumps: list[int] = []
     checks: list[list[int]] = []
     real_dump, real_check = Memory.dump, history.is_authentic
-    with (
-        mock.patch.object(Memory, "dump", lambda self: (dumps.append(1), real_dump(self))[1]),
-        mock.patch.object(
-            history, "is_authentic", lambda k, m: (checks[-1].append(m.index), real_check(k, m))[1]
-        ),
-    ):
+
+    def dump(self: Memory) -> str:
+        dumps.append(1)
+        return real_dump(self)
+
+    def check(keys: Any, message: Any) -> bool:
+        checks[-1].append(message.index)
+        return real_check(keys, message)
+
+    with mock.patch.object(Memory, "dump", dump), mock.patch.object(history, "is_authentic", check):
         for _ in range(batch * 3):
             checks.append([])
             c.say("hmm", intent="FallbackIntent")  # re-asks for the card; the memory changes only at folds
