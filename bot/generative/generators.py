@@ -118,10 +118,11 @@ class Bedrock:
         self.timeout = timeout
         self.max_attempts = max_attempts
         if client is None:
-            import boto3
             from botocore.config import Config
 
-            client = boto3.client(
+            from bot import aws
+
+            client = aws.client(
                 "bedrock-runtime",
                 region_name=region,
                 endpoint_url=endpoint_url,

@@ -98,7 +98,7 @@ def load_keys(settings: Settings, *, secretsmanager: Any | None = None) -> Keys:
 
 
 def fetch_secret_string(arn: str, settings: Settings, client: Any | None = None) -> str:
-    """A secret's string from Secrets Manager (boto3 imported only when needed)."""
+    """A secret's string from Secrets Manager (botocore imported only when needed)."""
     return _fetch_secret(arn, settings, client)
 
 
@@ -111,9 +111,9 @@ def _fetch_secret(arn: str, settings: Settings, client: Any | None) -> str:
         # client each time costs more than the read itself, so they share one.
         client = _SECRETS_CLIENTS.get(settings.aws_region)
         if client is None:
-            import boto3
+            from bot import aws
 
-            client = _SECRETS_CLIENTS[settings.aws_region] = boto3.client(
+            client = _SECRETS_CLIENTS[settings.aws_region] = aws.client(
                 "secretsmanager", region_name=settings.aws_region
             )
     try:

@@ -125,9 +125,9 @@ class DynamoDBStore(StoreCore):
             raise ValueError("retention_seconds must be a positive int or None")
         self._retention = retention_seconds
         if client is None:
-            import boto3  # lazy: keeps `import bot.store` cheap on cold start
+            from bot import aws  # lazy: keeps `import bot.store` cheap on cold start
 
-            client = boto3.client(
+            client = aws.client(
                 "dynamodb", endpoint_url=endpoint_url, region_name=region, config=client_config()
             )
         elif endpoint_url is not None or region is not None:
