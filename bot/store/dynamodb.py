@@ -12,7 +12,9 @@ express the rules of `bot.store.items` (`LIVE`: no TTL attribute, or one in the 
 
 The turn's two requests (load's Query, save's PutItem / TransactWriteItems) go through a view of
 the client without botocore's client-side parameter validation (`unvalidated`): the store's
-checks ran first, and DynamoDB validates again. Everything else is validated as usual.
+checks ran first, and DynamoDB validates again. Their responses are parsed by a parser that
+returns scalar attribute values as they came (`bot.store.dynamodb_parsing`: the same result as
+botocore's, for less). Everything else is validated and parsed as usual.
 
 Requests: load = 1 Query; save = 1 PutItem, or 1 TransactWriteItems with messages or a profile;
 get = 1 GetItem; delete = Query + BatchWriteItem per 25 keys; messages = GetItem + Query;
@@ -52,6 +54,9 @@ from bot.store.dynamodb_codec import (
     write_token,
 )
 from bot.store.dynamodb_codec import from_item as _plain_item
+from bot.store.dynamodb_parsing import (
+    fast_parsing,
+)
 from bot.store.dynamodb_requests import (
     CANCELED,
     CONDITION_FAILED,
@@ -133,7 +138,8 @@ class DynamoDBStore(StoreCore):
         elif endpoint_url is not None or region is not None:
             raise ValueError("pass either client or endpoint_url/region, not both")
         self._requests = Requests(client, table_name)
-        self._hot = Requests(unvalidated(client), table_name)  # load's Query, save's write
+        # load's Query and save's write: no client-side validation, responses parsed for less
+        self._hot = Requests(fast_parsing(unvalidated(client)), table_name)
         self._table = table_name
 
     @property
