@@ -80,6 +80,7 @@ def _seeder(app: Any, scenario: dict[str, Any]) -> Any:
     entries: list[dict[str, Any]] = scenario["history"]
     count: int = scenario.get("message_count", len(entries))  # the window's last index + 1
     context: str = scenario.get("context", "")
+    extra: dict[str, str] = scenario.get("extra", {})
     template = scenario["event"]
 
     def make() -> dict[str, Any]:
@@ -101,7 +102,12 @@ def _seeder(app: Any, scenario: dict[str, Any]) -> Any:
                 for i, entry in enumerate(entries)
             ]
             record = SessionRecord(
-                sid, dict(state), expires_at=now + 3600, message_count=count, context=context
+                sid,
+                dict(state),
+                expires_at=now + 3600,
+                extra=dict(extra),
+                message_count=count,
+                context=context,
             )
             records.seal(keys.signing, record)
             app.store.save(record, expected_version=0, now=now, messages=messages)

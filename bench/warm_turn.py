@@ -422,11 +422,12 @@ WINDOW = 10  # HISTORY_WINDOW's default (bot.config): every seeded session has a
 def _conversation_so_far(scenario: Scenario) -> dict[str, Any]:
     """The session our bot holds at the scenario's point, from a real conversation: small talk
     ("hello", WINDOW turns) and then the scenario's own turns, so the history window is full and
-    everything that rides with the record (the state, the parts' server-side context such as the
-    generative help's summary and memory, the message count) is what a real session has there.
+    everything that rides with the record (the state, its server-side extras, the parts' context
+    such as the generative help's summary and memory, the message count) is what a real session
+    has there.
     Returns the record's fields and the window's entries as `new_entry` arguments."""
     if scenario.prefix is None:
-        return {"state": {}, "context": "", "message_count": 0, "history": []}
+        return {"state": {}, "extra": {}, "context": "", "message_count": 0, "history": []}
     from benchlib import settings
 
     from bot.dev.testing import LexTestClient
@@ -443,6 +444,7 @@ def _conversation_so_far(scenario: Scenario) -> dict[str, Any]:
     assert len(messages) == WINDOW
     return {
         "state": dict(record.state),
+        "extra": dict(record.extra),
         "context": record.context,
         "message_count": record.message_count,
         "history": [
@@ -466,6 +468,7 @@ def scenario_specs() -> list[dict[str, Any]]:
                 "label": scenario.label,
                 "event": load_event(scenario.event),
                 "state": held["state"],
+                "extra": held["extra"],
                 "context": held["context"],
                 "message_count": held["message_count"],
                 "history": held["history"],

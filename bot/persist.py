@@ -28,6 +28,9 @@ log = logging.getLogger("bot.turn")
 
 CARD_CONTEXT_TURNS = 4  # how far back a card-number prompt makes digit groups suspect
 PROFILE_EXTRA = "profile"  # SessionRecord.extra key: the session's server-side copy of the user's profile
+# SessionRecord.extra key: the slots the last CARD_CONTEXT_TURNS turns asked for (a JSON list, null
+# for none). Kept in the record, under its MAC, so a turn needs no history entry to know them.
+RECENT_SLOTS_EXTRA = "recent_slots"
 
 
 @dataclass(slots=True)
@@ -99,6 +102,23 @@ def server_context(server: Mapping[str, str]) -> str:
     return json.dumps(dict(server), separators=(",", ":"), ensure_ascii=False) if server else ""
 
 
+def recent_slots(restored: Restored[Any]) -> list[str | None]:
+    """The slots the last CARD_CONTEXT_TURNS turns asked for, oldest first: from the record, else
+    (a record written before it kept them, or a forged one, whose extras are dropped) from the
+    verified history window."""
+    base = restored.record
+    raw = base.extra.get(RECENT_SLOTS_EXTRA) if base is not None else None
+    if base is not None and raw is not None:
+        try:
+            kept = json.loads(raw)
+        except ValueError:
+            kept = None
+        if isinstance(kept, list) and all(slot is None or isinstance(slot, str) for slot in kept):
+            return kept[-CARD_CONTEXT_TURNS:]
+        log.warning("recent slots unreadable, reading the history", extra={"session_id": base.session_id})
+    return [entry.slot for entry in restored.history[-CARD_CONTEXT_TURNS:]]
+
+
 def save(
     store: TurnStore,
     turn: Turn[Any],
@@ -123,11 +143,11 @@ def save(
     index = base.message_count if base is not None else 0
     action = turn.event.sessionState.dialogAction  # what Lex was eliciting when the user spoke
     previous_slot = action.slotToElicit if action is not None and action.type == "ElicitSlot" else None
-    if previous_slot is None and restored.history:
-        previous_slot = restored.history[-1].slot
+    recent = recent_slots(restored)
+    if previous_slot is None and recent:
+        previous_slot = recent[-1]
     # The card number was asked for in the last turns: digit groups may be pieces of it.
     card_slots = {slot for slot, role in sensitive.items() if role == history.CARD_NUMBER}
-    recent = [entry.slot for entry in restored.history[-CARD_CONTEXT_TURNS:]]
     card_context = previous_slot in card_slots or any(slot in card_slots for slot in recent)
     entry = history.new_entry(
         keys.history[0],
@@ -147,6 +167,7 @@ def save(
         expires_at=expires_at + retention.history_grace_seconds,
     )
     extra = dict(base.extra) if base is not None else {}
+    extra[RECENT_SLOTS_EXTRA] = json.dumps([*recent, next_slot][-CARD_CONTEXT_TURNS:], separators=(",", ":"))
     profile: ProfileRecord | None = None
     if remembered is not None and turn.user_id is not None and turn.remembered is not None:
         data = {k: v for k, v in turn.remembered.items() if isinstance(k, str) and isinstance(v, str) and k}
