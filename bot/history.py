@@ -37,6 +37,7 @@ from bot.redaction import (
     redact_utterance,
     stored_utterance,
 )
+from bot.security.hmacs import hmac_sha256
 from bot.store.base import MessageRecord
 
 __all__ = [
@@ -87,7 +88,7 @@ def _canonical(message: MessageRecord) -> bytes:
 
 
 def sign(key: bytes, message: MessageRecord) -> str:
-    mac = hmac.digest(key, _canonical(message), "sha256")
+    mac = hmac_sha256(key, _canonical(message))
     return f"{_VERSION}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
 
 

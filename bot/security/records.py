@@ -12,11 +12,12 @@ in `extra["mac"]`.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from bot.security.hmacs import hmac_sha256
 
 if TYPE_CHECKING:
     from bot.store.base import SessionRecord
@@ -41,7 +42,7 @@ def _canonical(record: SessionRecord) -> bytes:
 
 
 def mac(key: bytes, record: SessionRecord) -> str:
-    digest = hmac.new(key, _canonical(record), hashlib.sha256).digest()
+    digest = hmac_sha256(key, _canonical(record))
     return f"{_VERSION}.{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}"
 
 

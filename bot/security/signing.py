@@ -14,12 +14,13 @@ no longer has (deleted, expired) starts over whatever the client sends (`bot.res
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from bot.security.hmacs import hmac_sha256
 
 SIGNATURE_KEY = "sig"
 _VERSION = "v2"
@@ -48,7 +49,7 @@ def canonical(session_id: str, attributes: Mapping[str, str], binding: Binding) 
 
 def sign(key: bytes, session_id: str, attributes: Mapping[str, str], binding: Binding | None = None) -> str:
     bound = binding or Binding()
-    mac = hmac.new(key, canonical(session_id, attributes, bound), hashlib.sha256).digest()
+    mac = hmac_sha256(key, canonical(session_id, attributes, bound))
     text = base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
     return f"{_VERSION}.{bound.version}.{bound.expires_at}.{text}"
 
