@@ -206,3 +206,21 @@ def test_the_guard_masks_given_card_data_in_every_form() -> None:
     assert "4242424242424242" not in text
     assert not re.search(r"(?<!\d)737(?!\d)", text)
     assert "expires 12/39" in text
+
+
+def test_new_session_ids_survive_the_page_redaction() -> None:
+    """A hex id with a long run of digits was masked as card-like on its way to the page."""
+    import uuid
+    from unittest import mock
+
+    from bot.dev.serve import console as module
+    from bot.redaction import redact_stored
+
+    digits = mock.Mock(hex="123456789012345c" + "0" * 16)
+    with mock.patch.object(uuid, "uuid4", return_value=digits):
+        made = module._new_session_id()
+    assert made == "console-hijklmnopghijklc"
+    assert redact_stored(made) == made
+    for _ in range(200):
+        made = module._new_session_id()
+        assert redact_stored(made) == made

@@ -142,7 +142,7 @@ class ConsoleApi:
                 if not isinstance(locale, str):
                     raise ValidationException("localeId must be a string")
                 target = runtime.target(runtime.bot_id, runtime.alias_ids[0], locale)
-                session = runtime.session(target, f"console-{uuid.uuid4().hex[:16]}", create=True)
+                session = runtime.session(target, _new_session_id(), create=True)
                 return _summary(session), [session]
         match = _SESSION_PATH.match(path)
         if match is None:
@@ -342,3 +342,12 @@ def _exported(turn: TurnRecord) -> dict[str, Any]:
         expect["security_events"] = list(turn.security_events)
     out["expect"] = expect
     return out
+
+
+# Letters only: a session id is shown through the page's redaction, which would mask a long run of
+# digits in a hex id as card-like (1 id in ~1,000 had one) and so break the session's URL.
+_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
+def _new_session_id() -> str:
+    return f"console-{uuid.uuid4().hex[:16].translate(_LETTERS)}"
