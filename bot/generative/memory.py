@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.generative.scrub import safe
@@ -109,9 +109,21 @@ class Memory:
     # -- wire form ------------------------------------------------------------------------------
 
     def dump(self) -> str:
-        body = asdict(self)
-        body.pop("_raw")
-        body["offered"] = [[o.key, o.label] for o in self.offered]
+        usage = self.usage
+        body = {  # the fields in declaration order, as dataclasses.asdict gave them (same JSON)
+            "summary": self.summary,
+            "notes": list(self.notes),
+            "through": self.through,
+            "entities": dict(self.entities),
+            "offered": [[o.key, o.label] for o in self.offered],
+            "usage": {
+                "calls": usage.calls,
+                "input_tokens": usage.input_tokens,
+                "output_tokens": usage.output_tokens,
+                "cost_usd": usage.cost_usd,
+                "fallbacks": usage.fallbacks,
+            },
+        }
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod

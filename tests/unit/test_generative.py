@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -170,6 +171,38 @@ def test_memory_round_trips_and_stays_bounded() -> None:
     again = Memory.load(memory.dump())
     assert again == memory
     assert again.entities == {"first_name": "John", "card": "Visa ending 4242"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    summary=st.text(max_size=30),
+    notes=st.lists(st.text(max_size=10), max_size=3),
+    through=st.integers(0, 10**6),
+    entities=st.dictionaries(st.text(min_size=1, max_size=5), st.text(min_size=1, max_size=5), max_size=3),
+    offered=st.lists(st.tuples(st.text(max_size=5), st.text(max_size=5)), max_size=3),
+    usage=st.tuples(st.integers(0, 99), st.integers(0, 10**6), st.integers(0, 10**6), st.floats(0, 9)),
+)
+def test_the_wire_form_is_what_asdict_wrote(
+    summary: str, notes: list[str], through: int, entities: dict[str, str], offered: Any, usage: Any
+) -> None:
+    """`dump` builds its body by hand: the same JSON as the dataclasses.asdict form it replaced,
+    and every stored field (a field added to Memory but not to dump fails here)."""
+    import dataclasses
+
+    from bot.generative.memory import Usage
+
+    memory = Memory(
+        summary,
+        notes,
+        through,
+        entities,
+        [Option(k, v) for k, v in offered],
+        Usage(usage[0], usage[1], usage[2], usage[3], 0),
+    )
+    body = dataclasses.asdict(memory)
+    body.pop("_raw")
+    body["offered"] = [[o.key, o.label] for o in memory.offered]
+    assert memory.dump() == json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 @pytest.mark.parametrize(
