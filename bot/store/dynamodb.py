@@ -12,9 +12,9 @@ express the rules of `bot.store.items` (`LIVE`: no TTL attribute, or one in the 
 
 The turn's two requests (load's Query, save's PutItem / TransactWriteItems) go through a view of
 the client without botocore's client-side parameter validation (`unvalidated`): the store's
-checks ran first, and DynamoDB validates again. Their responses are parsed by a parser that
-returns scalar attribute values as they came (`bot.store.dynamodb_parsing`: the same result as
-botocore's, for less). Everything else is validated and parsed as usual.
+checks ran first, and DynamoDB validates again. Scalar attribute values are serialized and parsed
+as they are (`bot.store.dynamodb_wire`: the same bytes and the same result as botocore's, for
+less). Everything else is validated, serialized and parsed as usual.
 
 Requests: load = 1 Query; save = 1 PutItem, or 1 TransactWriteItems with messages or a profile;
 get = 1 GetItem; delete = Query + BatchWriteItem per 25 keys; messages = GetItem + Query;
@@ -54,9 +54,6 @@ from bot.store.dynamodb_codec import (
     write_token,
 )
 from bot.store.dynamodb_codec import from_item as _plain_item
-from bot.store.dynamodb_parsing import (
-    fast_parsing,
-)
 from bot.store.dynamodb_requests import (
     CANCELED,
     CONDITION_FAILED,
@@ -66,6 +63,9 @@ from bot.store.dynamodb_requests import (
     unvalidated,
 )
 from bot.store.dynamodb_table import create_table
+from bot.store.dynamodb_wire import (
+    fast_wire,
+)
 from bot.store.items import NoSuchMessage, is_live, is_visible
 from bot.store.layout import (
     MAX_MESSAGE_INDEX,
@@ -139,7 +139,7 @@ class DynamoDBStore(StoreCore):
             raise ValueError("pass either client or endpoint_url/region, not both")
         self._requests = Requests(client, table_name)
         # load's Query and save's write: no client-side validation, responses parsed for less
-        self._hot = Requests(fast_parsing(unvalidated(client)), table_name)
+        self._hot = Requests(fast_wire(unvalidated(client)), table_name)
         self._table = table_name
 
     @property

@@ -1,4 +1,5 @@
-"""`bot.store.dynamodb_parsing`: the fast parser returns exactly what botocore's parser returns."""
+"""`bot.store.dynamodb_wire`: the fast serializer writes exactly the bytes botocore's writes, and the
+fast parser returns exactly what botocore's parser returns."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from botocore.parsers import JSONParser, ResponseParserFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.store.dynamodb_parsing import _Factory, fast_parsing
+from bot.store.dynamodb_wire import _Factory, fast_wire
 
 MODEL = botocore.session.get_session().get_service_model("dynamodb")
 text = st.text(max_size=12)
@@ -80,15 +81,62 @@ def test_a_cancelled_transaction_parses_as_botocore_parses_it(item: dict[str, An
     assert ours == theirs
 
 
+def _serialized(serializer: Any, operation: str, params: dict[str, Any]) -> Any:
+    request = serializer.serialize_to_request(params, MODEL.operation_model(operation))
+    return request["body"], request["headers"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=items, second=items, key=items)
+def test_writes_serialize_as_botocore_serializes_them(
+    first: dict[str, Any], second: dict[str, Any], key: dict[str, Any]
+) -> None:
+    from botocore.serialize import JSONSerializer
+
+    from bot.store.dynamodb_wire import _serializer_class
+
+    theirs, ours = JSONSerializer(), _serializer_class()()
+    transact = {
+        "TransactItems": [
+            {"Put": {"TableName": "t", "Item": first, "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": "t", "Item": second}},
+            {"Delete": {"TableName": "t", "Key": key}},
+        ]
+    }
+    query = {
+        "TableName": "t",
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": "pk"},
+        "ExpressionAttributeValues": {
+            ":pk": {"S": "SESSION#x"},
+            **{f":{i}": v for i, v in enumerate(first.values())},
+        },
+        "Limit": 11,
+    }
+    for operation, params in (
+        ("TransactWriteItems", transact),
+        ("PutItem", {"TableName": "t", "Item": first}),
+        ("Query", query),
+    ):
+        assert _serialized(ours, operation, params) == _serialized(theirs, operation, params)
+
+
 def test_the_view_shares_the_client_but_its_parser(aws_env: None) -> None:
     client = botocore.session.get_session().create_client("dynamodb", region_name="us-east-1")
-    view = fast_parsing(client)
+    view = fast_wire(client)
     assert view is not client
     assert view._endpoint is not client._endpoint
     assert view._endpoint.http_session is client._endpoint.http_session
     assert view.meta.events is client.meta.events
     assert type(view._endpoint._response_parser_factory.create_parser("json")).__name__ == "FastJSONParser"
     assert type(client._endpoint._response_parser_factory.create_parser("json")) is JSONParser
+    # the serializer is swapped only when it is botocore's plain one (validation already removed)
+    assert view._serializer is client._serializer
+    from bot.store.dynamodb_requests import unvalidated
+
+    hot = fast_wire(unvalidated(client))
+    assert type(hot._serializer).__name__ == "FastJSONSerializer"
+    assert type(client._serializer).__name__ == "ParamValidationDecorator"
 
 
 def test_a_client_of_another_shape_is_returned_as_it_is() -> None:
@@ -96,4 +144,4 @@ def test_a_client_of_another_shape_is_returned_as_it_is() -> None:
         pass
 
     stub = Stub()
-    assert fast_parsing(stub) is stub
+    assert fast_wire(stub) is stub

@@ -1,4 +1,4 @@
-"""Parsing the turn's DynamoDB responses for less: the same dicts botocore's parser returns.
+"""The turn's DynamoDB requests and responses for less: the same bytes and dicts as botocore's.
 
 botocore parses a JSON response by walking the output shape: for every attribute value of every
 item it visits each of `AttributeValue`'s ten members to find the one that is there. The turn's
@@ -9,26 +9,33 @@ An attribute value of a scalar type (`S`, `N`, `BOOL`, `NULL`) that arrives with
 botocore would pass through unchanged is returned as it came. Everything else (binary values,
 sets, maps, lists, and anything unexpected) goes through botocore's own code. The result is the
 same either way, and a property test compares the two on generated items.
+
+Serializing a request walks the same shapes the other way (a new dict and a method lookup per
+member); a scalar attribute value is copied as it is there too, with the same bytes on the wire.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
-__all__ = ["fast_parsing"]
+__all__ = ["fast_wire"]
 
 # The scalar members of AttributeValue and the JSON type botocore returns as it is.
 _SCALARS: dict[str, type] = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
 
 
-def fast_parsing(client: Any) -> Any:
-    """A view of `client` whose JSON responses are parsed by `FastJSONParser`. Everything else is
-    shared: configuration, credentials, the connection pool, the event hooks. A client of another
-    shape (a stub, a botocore that changed) is returned as it is."""
+def fast_wire(client: Any) -> Any:
+    """A view of `client` whose JSON requests are serialized by `FastJSONSerializer` (when its
+    serializer is botocore's plain JSON one: pass a client `unvalidated` already unwrapped) and
+    whose responses are parsed by `FastJSONParser`. Everything else is shared: configuration,
+    credentials, the connection pool, the event hooks. A client of another shape (a stub, a
+    botocore that changed) is returned as it is."""
     try:
         from botocore.endpoint import Endpoint
         from botocore.parsers import ResponseParserFactory
+        from botocore.serialize import JSONSerializer
 
         endpoint = client.__dict__.get("_endpoint")
         factory = getattr(endpoint, "_response_parser_factory", None)
@@ -39,9 +46,51 @@ def fast_parsing(client: Any) -> Any:
         view = object.__new__(type(client))
         view.__dict__.update(client.__dict__)
         view.__dict__["_endpoint"] = fast_endpoint
+        serializer = client.__dict__.get("_serializer")
+        if type(serializer) is JSONSerializer:
+            fast = object.__new__(_serializer_class())
+            fast.__dict__.update(serializer.__dict__)
+            view.__dict__["_serializer"] = fast
     except (ImportError, AttributeError, TypeError):
         return client
     return view
+
+
+def _scalar(value: Any) -> bool:
+    """An attribute value of one scalar member, of the JSON type botocore passes through."""
+    if type(value) is dict and len(value) == 1:
+        ((tag, raw),) = value.items()
+        return type(raw) is _SCALARS.get(tag)
+    return False
+
+
+@functools.cache
+def _serializer_class() -> type[Any]:
+    from botocore.serialize import JSONSerializer
+
+    class FastJSONSerializer(JSONSerializer):  # type: ignore[misc]
+        def _serialize_type_structure(self, serialized: Any, value: Any, shape: Any, key: Any) -> None:
+            if key is not None and shape.name == "AttributeValue" and _scalar(value):
+                serialized[key] = dict(value)
+                return
+            super()._serialize_type_structure(serialized, value, shape, key)
+
+        def _serialize_type_map(self, serialized: Any, value: Any, shape: Any, key: Any) -> None:
+            item = shape.value
+            if not (
+                item.name == "AttributeValue" and shape.key.type_name == "string" and type(value) is dict
+            ):
+                super()._serialize_type_map(serialized, value, shape, key)
+                return
+            map_obj = self.MAP_TYPE()
+            serialized[key] = map_obj
+            for name, attribute in value.items():
+                if _scalar(attribute):
+                    map_obj[name] = dict(attribute)
+                else:
+                    self._serialize(map_obj, attribute, item, name)
+
+    return FastJSONSerializer
 
 
 def _parser_class() -> type[Any]:
