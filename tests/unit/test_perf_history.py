@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
@@ -96,9 +98,9 @@ def test_a_window_keeps_and_drops_what_verified_does(
         assert sorted(c.kwargs["index"] for c in logged.call_args_list) == expected_drops
 
 
-def test_reading_the_last_entries_verifies_only_those(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING)
-    messages = [forged(0), *(entry(i) for i in range(1, 10))]
+@contextlib.contextmanager
+def counted_checks() -> Iterator[list[int]]:
+    """The indexes of the entries whose MAC is checked, in order."""
     calls: list[int] = []
     real = history.is_authentic
 
@@ -107,6 +109,13 @@ def test_reading_the_last_entries_verifies_only_those(caplog: pytest.LogCaptureF
         return real(keys, message)
 
     with mock.patch.object(history, "is_authentic", counting):
+        yield calls
+
+
+def test_reading_the_last_entries_verifies_only_those(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    messages = [forged(0), *(entry(i) for i in range(1, 10))]
+    with counted_checks() as calls:
         window = Window([KEY], SID, messages)
         assert calls == []  # nothing verified until read
         assert window[-1].index == 9
@@ -123,14 +132,7 @@ def test_a_range_read_verifies_only_that_range(caplog: pytest.LogCaptureFixture)
     caplog.set_level(logging.WARNING)
     messages = [entry(i) for i in range(10)]
     messages[3] = forged(3)
-    calls: list[int] = []
-    real = history.is_authentic
-
-    def counting(keys: Any, message: MessageRecord) -> bool:
-        calls.append(message.index)
-        return real(keys, message)
-
-    with mock.patch.object(history, "is_authentic", counting):
+    with counted_checks() as calls:
         window = Window([KEY], SID, messages)
         assert [m.index for m in window.between(2, 6)] == [2, 4, 5]  # the forged 3 dropped
         assert calls == [2, 3, 4, 5]
