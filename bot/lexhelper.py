@@ -45,14 +45,12 @@ def types() -> ModuleType:
         loaded = sys.modules.get("lex_helper.core.types")
         if loaded is not None:
             return loaded
+        # Any lex_helper package imports core/types.py in its __init__: none of them is loaded yet.
         root = _package_dir()
-        for name, parent in _MODULES:
+        for name, _ in _MODULES:
             if name not in sys.modules:
                 _run(name, os.path.join(root, *name.split(".")[1:]) + ".py")
-            if parent in sys.modules:  # the package is already there: bind the module as import would
-                setattr(sys.modules[parent], name.rpartition(".")[2], sys.modules[name])
-            else:
-                _ParentsFinder.install()
+        _ParentsFinder.install()
         return sys.modules["lex_helper.core.types"]
 
 

@@ -63,9 +63,7 @@ from bot.store.dynamodb_requests import (
     unvalidated,
 )
 from bot.store.dynamodb_table import create_table
-from bot.store.dynamodb_wire import (
-    fast_wire,
-)
+from bot.store.dynamodb_wire import fast_wire
 from bot.store.items import NoSuchMessage, is_live, is_visible
 from bot.store.layout import (
     MAX_MESSAGE_INDEX,

@@ -93,6 +93,7 @@ def _serializer_class() -> type[Any]:
     return FastJSONSerializer
 
 
+@functools.cache
 def _parser_class() -> type[Any]:
     from botocore.parsers import JSONParser
 
@@ -102,10 +103,8 @@ def _parser_class() -> type[Any]:
 
     class FastJSONParser(JSONParser):  # type: ignore[misc]
         def _handle_structure(self, shape: Any, value: Any) -> Any:
-            if shape.name == "AttributeValue" and type(value) is dict and len(value) == 1:
-                ((tag, raw),) = value.items()
-                if type(raw) is _SCALARS.get(tag):
-                    return {tag: raw}
+            if shape.name == "AttributeValue" and _scalar(value):
+                return dict(value)
             return super()._handle_structure(shape, value)
 
         def _handle_map(self, shape: Any, value: Any) -> Any:
@@ -117,38 +116,27 @@ def _parser_class() -> type[Any]:
                 and type(value) is dict
             ):
                 return super()._handle_map(shape, value)
-            parsed = {}
-            for key, raw in value.items():  # an item: name -> attribute value
-                if type(raw) is dict and len(raw) == 1:
-                    ((tag, scalar),) = raw.items()
-                    if type(scalar) is _SCALARS.get(tag):
-                        parsed[key] = {tag: scalar}
-                        continue
-                parsed[key] = self._parse_shape(item, raw)
-            return parsed
+            return {  # an item: name -> attribute value
+                key: dict(raw) if _scalar(raw) else self._parse_shape(item, raw) for key, raw in value.items()
+            }
 
     return FastJSONParser
-
-
-_PARSER: type[Any] | None = None
 
 
 class _Factory:
     """The endpoint's parser factory, with the fast parser for the JSON protocol."""
 
     def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def create_parser(self, protocol_name: str) -> Any:
-        global _PARSER
-        parser = self._inner.create_parser(protocol_name)
         from botocore.parsers import JSONParser
 
-        if type(parser) is not JSONParser:
+        self._inner = inner
+        self._plain = JSONParser
+
+    def create_parser(self, protocol_name: str) -> Any:
+        parser = self._inner.create_parser(protocol_name)
+        if type(parser) is not self._plain:
             return parser
-        if _PARSER is None:
-            _PARSER = _parser_class()
-        fast = object.__new__(_PARSER)
+        fast = object.__new__(_parser_class())
         fast.__dict__.update(parser.__dict__)  # the factory's defaults (blob and timestamp parsers)
         return fast
 
