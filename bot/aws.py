@@ -11,6 +11,12 @@ Building a client also asks the session's loader whether the service exists, and
 by listing every service directory it ships (over 400) for each kind of model file. The session's
 loader here (`_Loader`) answers the same question by looking in that service's directory only; the
 full listing is still there for anything that iterates it.
+
+Every request rebuilds its User-Agent header from about twenty parts, twice (botocore sanitizes
+each part again each time): about 8% of a DynamoDB turn. The header depends on the client's
+configuration, fixed when the client is built, and on the feature ids the request's context has
+registered. So each client here keeps the string botocore built for each set of feature ids it
+has seen (`_remember_user_agents`).
 """
 
 from __future__ import annotations
@@ -37,7 +43,39 @@ def client(service: str, **kwargs: Any) -> Any:
             data_path = _session.get_config_variable("data_path")  # AWS_DATA_PATH, as botocore reads it
             paths = [os.path.expanduser(p) for p in data_path.split(os.pathsep)] if data_path else []
             _session.register_component("data_loader", _loader_class()(extra_search_paths=paths))
-        return _session.create_client(service, **kwargs)
+        made = _session.create_client(service, **kwargs)
+    _remember_user_agents(made)
+    return made
+
+
+_KNOWN_FEATURE_SETS = 32  # distinct feature-id sets kept per client (a hot path has one or two)
+
+
+def _remember_user_agents(made: Any) -> None:
+    """Make `made`'s User-Agent builder answer from what it built before for the same feature ids.
+
+    botocore's `UserAgentString.to_string()` reads the builder's own fields (set from the session
+    and the client's config when the client is built) and the current request context's
+    `features`; nothing else. The string it built is kept per set of features. Both of botocore's
+    callers (the request serializer and the `request-created` rebuild) look `to_string` up on the
+    instance, so they get the remembered string."""
+    from botocore.context import get_context
+
+    creator = made._user_agent_creator
+    build = creator.to_string
+    built: dict[frozenset[str], str] = {}
+
+    def to_string() -> str:
+        context = get_context()
+        key = frozenset(context.features) if context is not None else frozenset()
+        agent = built.get(key)
+        if agent is None:
+            agent = build()
+            if len(built) < _KNOWN_FEATURE_SETS:
+                built[key] = agent
+        return agent
+
+    creator.to_string = to_string
 
 
 def _loader_class() -> type[Any]:

@@ -93,3 +93,83 @@ def test_boto3_is_never_imported() -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+# -- User-Agent: what botocore builds, built once per set of feature ids ------------------------
+
+FEATURES = sorted(__import__("botocore.useragent", fromlist=["x"])._USERAGENT_FEATURE_MAPPINGS)
+
+
+def _botocores_agent(made: object) -> str:
+    from botocore.useragent import UserAgentString
+
+    return str(UserAgentString.to_string(made._user_agent_creator))  # type: ignore[attr-defined]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rounds=st.lists(st.lists(st.sampled_from(FEATURES), max_size=4), min_size=1, max_size=6))
+def test_the_user_agent_is_the_one_botocore_builds_for_those_features(rounds: list[list[str]]) -> None:
+    from botocore.context import start_as_current_context
+    from botocore.useragent import register_feature_id
+
+    made = aws.client("dynamodb", region_name="us-east-1")
+    creator = made._user_agent_creator
+    for features in rounds:  # repeats come from the memory, new sets from botocore
+        with start_as_current_context():
+            for feature in features:
+                register_feature_id(feature)
+            assert creator.to_string() == _botocores_agent(made)
+    assert creator.to_string() == _botocores_agent(made)  # outside any request context
+
+
+def test_past_the_bound_sets_are_built_each_time_and_still_right() -> None:
+    from botocore.context import start_as_current_context
+    from botocore.useragent import register_feature_id
+
+    made = aws.client("dynamodb", region_name="us-east-1")
+    subsets = [[a, b] for a in FEATURES[:9] for b in FEATURES[9:18]]
+    assert len(subsets) > aws._KNOWN_FEATURE_SETS
+    for features in subsets + subsets[:3]:
+        with start_as_current_context():
+            for feature in features:
+                register_feature_id(feature)
+            assert made._user_agent_creator.to_string() == _botocores_agent(made)
+
+
+def test_requests_carry_the_header_a_plain_botocore_client_sends() -> None:
+    """The header on the wire, request after request, against a client the same botocore session
+    built as it always does, with the same configuration (retries and app id show in the
+    header). The same session: its credentials are resolved once, and only the client built
+    while resolving them carries the credentials' feature id, as in botocore."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, user_agent_appid="bench-app")
+    sent: dict[str, list[str]] = {"ours": [], "plain": []}
+
+    class _Raw:
+        def stream(self, **_: object) -> object:
+            yield b'{"Items": [], "Count": 0, "ScannedCount": 0}'
+
+    def answering(side: str) -> object:
+        def send(request: object, **_: object) -> AWSResponse:
+            headers = request.headers  # type: ignore[attr-defined]
+            agent = headers["User-Agent"]
+            sent[side].append(agent.decode() if isinstance(agent, bytes) else agent)
+            plain_json = {"Content-Type": "application/x-amz-json-1.0"}
+            return AWSResponse(request.url, 200, plain_json, _Raw())  # type: ignore[attr-defined]
+
+        return send
+
+    ours = aws.client("dynamodb", region_name="us-east-1", config=config)
+    plain = aws._session.create_client("dynamodb", region_name="us-east-1", config=config)
+    for side, made in (("ours", ours), ("plain", plain)):
+        made.meta.events.register("before-send.dynamodb.*", answering(side))
+        for _ in range(3):
+            made.query(
+                TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "x"}}
+            )
+        made.get_item(TableName="t", Key={"pk": {"S": "x"}})
+    assert sent["ours"] == sent["plain"]
+    assert len(set(sent["ours"])) == 1
+    assert "app/bench-app" in sent["ours"][0]
