@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import base64
 import hmac
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, overload
 
+from bot.jsontext import encoder
 from bot.logs import security_event
 from bot.redaction import (
     CARD_MASK,
@@ -58,8 +58,7 @@ __all__ = [
 ]
 
 _VERSION = "h1"
-# json.dumps(body, separators=(",", ":"), ensure_ascii=True), without building an encoder per call.
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
+_ENCODE = encoder(ensure_ascii=True)
 MAX_TEXT = 1024  # Lex caps input at 1024 characters; a history entry never stores more per text
 
 

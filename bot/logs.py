@@ -8,18 +8,18 @@ no run of 13 digits and separators skips the masking, which would change nothing
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
 import time
 from typing import Any
 
+from bot.jsontext import encoder
 from bot.redact import redact
 
 _STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
-# One encoder for every line (json.dumps with `default=` builds a new one per call).
-_ENCODE = json.JSONEncoder(default=str, ensure_ascii=False).encode
+# One encoder for every line: json.dumps(entry, default=str, ensure_ascii=False).
+_ENCODE = encoder(separators=(", ", ": "), default=str, ensure_ascii=False)
 # A superset of what `bot.redact.redact` masks (a digit, then 12 or more digits or separators): a
 # line without it has nothing to mask, and this scan costs a fraction of redaction's.
 _MAY_HOLD_A_CARD = re.compile(r"[0-9][0-9 .\-]{12,}").search

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot import history
+from bot.jsontext import encoder
 from bot.security import records
 from bot.store.base import ProfileRecord, SessionRecord, StoreUnavailable
 from bot.store.layout import copy_record
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.turn")
 
+_TEXT = encoder(ensure_ascii=False)
+_ASCII = encoder(ensure_ascii=True)
 CARD_CONTEXT_TURNS = 4  # how far back a card-number prompt makes digit groups suspect
 PROFILE_EXTRA = "profile"  # SessionRecord.extra key: the session's server-side copy of the user's profile
 # SessionRecord.extra key: the slots the last CARD_CONTEXT_TURNS turns asked for (a JSON list, null
@@ -99,7 +102,7 @@ def server_state(record: SessionRecord | None) -> dict[str, str]:
 
 def server_context(server: Mapping[str, str]) -> str:
     """The parts' server-side state as the record's context text ("" when there is none)."""
-    return json.dumps(dict(server), separators=(",", ":"), ensure_ascii=False) if server else ""
+    return _TEXT(dict(server)) if server else ""
 
 
 def recent_slots(restored: Restored[Any]) -> list[str | None]:
@@ -167,11 +170,11 @@ def save(
         expires_at=expires_at + retention.history_grace_seconds,
     )
     extra = dict(base.extra) if base is not None else {}
-    extra[RECENT_SLOTS_EXTRA] = json.dumps([*recent, next_slot][-CARD_CONTEXT_TURNS:], separators=(",", ":"))
+    extra[RECENT_SLOTS_EXTRA] = _ASCII([*recent, next_slot][-CARD_CONTEXT_TURNS:])
     profile: ProfileRecord | None = None
     if remembered is not None and turn.user_id is not None and turn.remembered is not None:
         data = {k: v for k, v in turn.remembered.items() if isinstance(k, str) and isinstance(v, str) and k}
-        extra[PROFILE_EXTRA] = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        extra[PROFILE_EXTRA] = _TEXT(data)
         if remembered.loaded_now or data != remembered.data:
             profile = ProfileRecord(turn.user_id, data, expires_at=int(now) + retention.profile_ttl_seconds)
     context = server_context(turn.server)

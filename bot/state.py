@@ -22,6 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from bot.jsontext import encoder
+
 _LIBRARY_MODULE = "lex_helper"  # classes from this package declare bookkeeping fields, not the bot's
 
 
@@ -60,11 +62,7 @@ def encode[T: BaseModel](state: T) -> dict[str, str]:
         if raw:
             out[name] = value.value if isinstance(value, enum.Enum) else str(value)
         else:
-            out[name] = json.dumps(
-                _adapter(type(state), name).dump_python(value, mode="json"),
-                separators=(",", ":"),
-                sort_keys=True,
-            )
+            out[name] = _ENCODE(_adapter(type(state), name).dump_python(value, mode="json"))
     return out
 
 
@@ -100,6 +98,9 @@ class _Missing:
 
 
 _MISSING = _Missing()
+_ENCODE = encoder(
+    ensure_ascii=True, sort_keys=True
+)  # json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 @cache

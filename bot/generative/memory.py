@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.generative.scrub import safe
+from bot.jsontext import encoder
 
 log = logging.getLogger("bot.generative")
 
@@ -35,6 +36,7 @@ MAX_NOTE_CHARS = 240
 MAX_ENTITY_CHARS = 120
 MAX_ENTITIES = 12
 MAX_OPTIONS = 8
+_ENCODE = encoder(ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,7 @@ class Memory:
                 "fallbacks": usage.fallbacks,
             },
         }
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        return _ENCODE(body)
 
     @classmethod
     def load(cls, raw: str | None) -> Memory:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import base64
 import hmac
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.jsontext import encoder
 from bot.security.hmacs import hmac_sha256
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 MAC_KEY = "mac"
 _VERSION = "r1"
+_CANONICAL = encoder(ensure_ascii=True, sort_keys=True)
 
 
 def _canonical(record: SessionRecord) -> bytes:
@@ -38,7 +39,7 @@ def _canonical(record: SessionRecord) -> bytes:
     ]
     if record.context:  # the parts' server-side state; absent from the MAC of records without it
         body.append(record.context)
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    return _CANONICAL(body).encode()
 
 
 def mac(key: bytes, record: SessionRecord) -> str:

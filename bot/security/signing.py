@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import base64
 import hmac
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.jsontext import encoder
 from bot.security.hmacs import hmac_sha256
 
 SIGNATURE_KEY = "sig"
 _VERSION = "v2"
+_CANONICAL = encoder(ensure_ascii=True, sort_keys=True)
 _FORMAT = re.compile(r"^v2\.([0-9]{1,12})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$")
 NO_EXPIRY = 10**12 - 1  # for states signed outside a turn (tools): no expiry of their own
 
@@ -39,11 +40,8 @@ class Binding:
 
 def canonical(session_id: str, attributes: Mapping[str, str], binding: Binding) -> bytes:
     body = {k: v for k, v in attributes.items() if k != SIGNATURE_KEY}
-    return json.dumps(
-        [_VERSION, session_id, binding.version, binding.expires_at, binding.owner or "", body],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=True,
+    return _CANONICAL(
+        [_VERSION, session_id, binding.version, binding.expires_at, binding.owner or "", body]
     ).encode()
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from bot.jsontext import encoder
 from bot.store import codec
 from bot.store.layout import PROFILE_SK, STATE_SK, activity_sk, day_pk, session_pk, user_pk
 
@@ -47,6 +48,8 @@ Item = dict[str, Any]
 TTL_ATTRIBUTE = "expires_at"
 # Condition fragment: the item is live (an item without the TTL attribute never expires).
 LIVE = "(attribute_not_exists(#exp) OR #exp > :now)"
+
+_TEXT = encoder(ensure_ascii=False)
 
 
 def value(plain: Any) -> Item:
@@ -107,7 +110,7 @@ def profile_key(user_id: str) -> Item:
 
 
 def _map_text(mapping: dict[str, str]) -> str:
-    return json.dumps(mapping, ensure_ascii=False, separators=(",", ":"))
+    return _TEXT(mapping)
 
 
 def _text_map(stored: Any) -> dict[str, str]:
@@ -139,7 +142,7 @@ def message_item(message: MessageRecord, gen: int) -> Item:
     """A message item: its content packed into one `msg` attribute."""
     values = codec.message_item(message, gen)
     body = {name: values.pop(name) for name in _MESSAGE_BODY if name in values}
-    values["msg"] = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    values["msg"] = _TEXT(body)
     return to_item(values)
 
 

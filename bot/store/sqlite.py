@@ -27,6 +27,7 @@ import sqlite3
 import threading
 from typing import TYPE_CHECKING, Any
 
+from bot.jsontext import encoder
 from bot.store import codec
 from bot.store.base import StoreClosed, StoreUnavailable, VersionConflict
 from bot.store.core import PurgingStoreCore
@@ -84,8 +85,7 @@ _STATE_COLUMNS = (
 _MESSAGE_COLUMNS = ("pk", "sk", "gen", "expires_at")
 
 
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_dumps = encoder(ensure_ascii=False)  # json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _body(item: Item, columns: tuple[str, ...]) -> str:
