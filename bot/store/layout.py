@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.store.base import MessageRecord, SessionRecord
+
 if TYPE_CHECKING:
-    from bot.store.base import MessageRecord, ProfileRecord, SessionRecord
+    from bot.store.base import ProfileRecord
 
 SESSION_PREFIX = "SESSION#"
 USER_PREFIX = "USER#"
@@ -112,27 +114,28 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
 
 
 def copy_record(record: SessionRecord, **changes: Any) -> SessionRecord:
-    """A deep-enough copy (the maps are copied) so callers and stores never share mutable state."""
-    from bot.store.base import SessionRecord
-
-    values: dict[str, Any] = {
-        "session_id": record.session_id,
-        "state": dict(record.state),
-        "version": record.version,
-        "expires_at": record.expires_at,
-        "updated_at": record.updated_at,
-        "owner": record.owner,
-        "extra": dict(record.extra),
-        "created_at": record.created_at,
-        "message_count": record.message_count,
-        "title": record.title,
-        "feedback": record.feedback,
-        "review": record.review,
-        "has_feedback": record.has_feedback,
-        "context": record.context,
-    }
-    values.update(changes)
-    return SessionRecord(**values)
+    """A deep-enough copy (the maps are copied) so callers and stores never share mutable state.
+    Built positionally, in the dataclass's field order (the stores' hot path copies several
+    records a turn; tests/unit/test_layout_copies.py checks the order against the fields)."""
+    copied = SessionRecord(
+        record.session_id,
+        dict(record.state),
+        record.version,
+        record.expires_at,
+        record.updated_at,
+        record.owner,
+        dict(record.extra),
+        record.created_at,
+        record.message_count,
+        record.title,
+        record.feedback,
+        record.review,
+        record.has_feedback,
+        record.context,
+    )
+    for name, value in changes.items():
+        setattr(copied, name, value)
+    return copied
 
 
 def listing_cursor(kind: str, params: list[Any], updated_at: int, session_id: str) -> str:
@@ -162,22 +165,20 @@ def listing_position(cursor: str | None, kind: str, params: list[Any]) -> tuple[
 
 
 def copy_message(message: MessageRecord, **changes: Any) -> MessageRecord:
-    """A copy that shares nothing mutable (Feedback is frozen); faster than dataclasses.replace,
-    which matters on the memory store's hot path."""
-    from bot.store.base import MessageRecord
-
+    """A copy that shares nothing mutable (Feedback is frozen); built positionally, in the
+    dataclass's field order, as the memory store's hot path copies a window of them a turn."""
     copied = MessageRecord(
-        session_id=message.session_id,
-        index=message.index,
-        at_ms=message.at_ms,
-        user=message.user,
-        bot=list(message.bot),
-        intent=message.intent,
-        source=message.source,
-        slot=message.slot,
-        signature=message.signature,
-        expires_at=message.expires_at,
-        feedback=message.feedback,
+        message.session_id,
+        message.index,
+        message.at_ms,
+        message.user,
+        list(message.bot),
+        message.intent,
+        message.source,
+        message.slot,
+        message.signature,
+        message.expires_at,
+        message.feedback,
     )
     for name, value in changes.items():
         setattr(copied, name, value)
