@@ -160,12 +160,15 @@ def _local_platform_flags() -> str:
     )
 
 
+_BUILD_INPUTS = ("Makefile", "requirements-lambda.txt", "bot", "intents", "examples/appointments")
+
+
 def _committed_tree(dest: Path) -> Path:
     """The committed build inputs (`git archive HEAD`): what a commit ships, not whatever is being
-    edited in the working tree."""
+    edited in the working tree; and the appointments example (the framework-floor bot)."""
     dest.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(
-        ["git", "archive", "HEAD", "Makefile", "requirements-lambda.txt", "bot", "intents"],
+        ["git", "archive", "HEAD", *_BUILD_INPUTS],
         cwd=ROOT,
         capture_output=True,
         check=True,
@@ -247,6 +250,11 @@ def prepare(*, use_make: bool) -> dict[str, Any]:
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     shutil.copytree(EVENTS, paths["drivers"] / "events")
+    shutil.copytree(  # the framework-floor bot, from the same committed tree as the artifact
+        tree / "examples" / "appointments" / "appointments",
+        paths["drivers"] / "appointments",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     subprocess.run(["chmod", "-R", "a-w", str(LAMBDA)], check=True)
     ours = measure(paths["ours"])
     return {"how": how, "paths": {k: str(v) for k, v in paths.items()}, "ours": ours}

@@ -190,6 +190,14 @@ def main_table(r: dict[str, Any]) -> list[str]:
                 f"{_n(row['ours_window_1'], native)} | {_n(row['lex_helper'], native)} | "
                 f"{row['ours_window_1'] / row['lex_helper']:.2f}× | — | info: {what} |"
             )
+    floor = r["turns"].get("floor")
+    if floor:
+        rows.append(
+            "| 2 | the framework's floor: the appointments example's FallbackIntent (no opt-in parts, "
+            "no card data; the turn's path only), same setup, vs lex-helper's FallbackIntent | "
+            f"{_n(floor['ours'], native)} | {_n(floor['lex_helper'], native)} | "
+            f"{floor['ratio']:.2f}× | — | info |"
+        )
     for row in r["turns"]["dynamodb"]:
         ours_req = " + ".join(f"{n} {k.rsplit('.', 1)[-1]}" for k, n in row["ours_requests"].items())
         rows.append(

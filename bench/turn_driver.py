@@ -65,6 +65,10 @@ def _our_app(spec: dict[str, Any], store: str) -> Any:
     settings = Settings.from_env(env)
     configure_logging(settings.log_level, stream=_devnull())
     metrics.output = _devnull()
+    if spec.get("app"):  # another bot (bench/warm_turn.py's floor: the appointments example)
+        from bot.loader import load_app
+
+        return build_app(settings, app=load_app(spec["app"]))
     return build_app(settings)
 
 

@@ -454,6 +454,47 @@ def _conversation_so_far(scenario: Scenario) -> dict[str, Any]:
     }
 
 
+FLOOR_APP = "appointments.app:app"  # examples/appointments: a second bot on the framework
+FLOOR_DIR = ROOT / "examples" / "appointments"
+
+
+def floor_spec() -> dict[str, Any]:
+    """The framework's own cost of a turn: the appointments example (no opt-in parts, no card
+    data, no remembered users) answering FallbackIntent with nothing in progress, set up as the
+    scenarios are (Lambda logging, memory store, a full window of its own real turns). What is
+    left is the turn's path itself: parse and verify, restore, route, reply, sign, save the
+    record and the history entry, the log line, metrics."""
+    from benchlib import settings
+
+    from bot.dev.testing import LexTestClient
+    from bot.handler import build_app
+    from bot.loader import load_app
+    from bot.store.memory import MemoryStore
+
+    store = MemoryStore()
+    app = load_app(FLOOR_APP, app_dir=FLOOR_DIR)
+    client = LexTestClient(build_app(settings("memory"), app=app, store=store).handle)
+    for _ in range(WINDOW):
+        client.say("hello", intent="FallbackIntent")
+    record, messages = store.load(client.session_id, now=int(time.time()), window=WINDOW)
+    assert record is not None
+    assert len(messages) == WINDOW
+    fallback = next(s for s in SCENARIOS if s.label == "FallbackIntent")
+    return {
+        "label": "framework floor (appointments example, FallbackIntent)",
+        "event": load_event(fallback.event),
+        "state": dict(record.state),
+        "extra": dict(record.extra),
+        "context": record.context,
+        "message_count": record.message_count,
+        "history": [
+            {"user": m.user, "bot": list(m.bot), "intent": m.intent, "source": m.source, "slot": m.slot}
+            for m in messages
+        ],
+        "expect": ["ElicitIntent", None],
+    }
+
+
 def scenario_specs() -> list[dict[str, Any]]:
     from lexhelper_bot import previous_attributes
 
@@ -524,8 +565,10 @@ def count_turns(
     warmup: int,
     native: bool = False,
     env: dict[str, str] | None = None,
+    app: str | None = None,
 ) -> list[float]:
-    """Instructions per turn of each scenario for one side (one process under callgrind)."""
+    """Instructions per turn of each scenario for one side (one process under callgrind); `app`:
+    the `BOT_APP` our side builds (default: the reference bot)."""
     import callgrind
 
     spec = {
@@ -534,6 +577,7 @@ def count_turns(
         "calls": calls,
         "warmup": warmup,
         "env": _driver_env(env or {}),
+        "app": app,
     }
     SCRATCH.mkdir(parents=True, exist_ok=True)
     spec_path = SCRATCH / f"spec-{side}.json"
@@ -609,6 +653,12 @@ def instructions(paths: dict[str, str], *, calls: int, warmup: int, native: bool
                 "ours_window_1": w1,
             }
         )
+    # The framework's floor, against lex-helper's FallbackIntent turn measured above.
+    (floor,) = count_turns(
+        paths, "ours", [floor_spec()], calls=calls, warmup=warmup, native=native, app=FLOOR_APP
+    )
+    peer = next(row["lex_helper"] for row in rows if row["scenario"] == "FallbackIntent")
+    floor_row = {"scenario": "FallbackIntent", "ours": floor, "lex_helper": peer, "ratio": floor / peer}
     recorded = record_dynamodb(paths, specs)
     ours_dyn = [
         {**s, "event": r["ours"]["event"], "responses": r["ours"]["responses"]}
@@ -634,7 +684,14 @@ def instructions(paths: dict[str, str], *, calls: int, warmup: int, native: bool
                 "anchor_requests": {k: len(v) for k, v in rec["theirs"]["responses"].items()},
             }
         )
-    return {"calls": calls, "warmup": warmup, "window": WINDOW, "memory": rows, "dynamodb": dynamo_rows}
+    return {
+        "calls": calls,
+        "warmup": warmup,
+        "window": WINDOW,
+        "memory": rows,
+        "floor": floor_row,
+        "dynamodb": dynamo_rows,
+    }
 
 
 def sqlite_turns(

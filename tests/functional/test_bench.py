@@ -50,7 +50,14 @@ def test_the_quick_benchmark_runs_and_reports_every_goal(tmp_path: Path) -> None
     assert all(
         row["window"] == 10 for row in results["turns"]["memory"] if row["scenario"] != "WalletAddress"
     )
+    floor = results["turns"]["floor"]  # the appointments example ran from the artifact's copy
+    assert floor["scenario"] == "FallbackIntent"
+    assert floor["ours"] > 0
+    memory = results["turns"]["memory"]
+    peer = next(row["lex_helper"] for row in memory if row["scenario"] == "FallbackIntent")
+    assert floor["lex_helper"] == peer
     report = proc.stdout
+    assert "framework's floor" in report
     assert "| 1 | Lambda init" in report
     assert "goal" in report
     assert not (tmp_path / "bench-lambda").exists()  # scratch removed
