@@ -428,6 +428,12 @@ def _conversation_so_far(scenario: Scenario) -> dict[str, Any]:
     Returns the record's fields and the window's entries as `new_entry` arguments."""
     if scenario.prefix is None:
         return {"state": {}, "extra": {}, "context": "", "message_count": 0, "history": []}
+    return _held_after(None, scenario.prefix)
+
+
+def _held_after(app: Any, prefix: Callable[[Any], None] | None) -> dict[str, Any]:
+    """Play small talk ("hello", WINDOW turns) then `prefix` through `app` (default: the
+    reference bot) on a memory store; the record's fields and the window's entries it holds then."""
     from benchlib import settings
 
     from bot.dev.testing import LexTestClient
@@ -435,10 +441,11 @@ def _conversation_so_far(scenario: Scenario) -> dict[str, Any]:
     from bot.store.memory import MemoryStore
 
     store = MemoryStore()
-    client = LexTestClient(build_app(settings("memory"), store=store).handle)
+    client = LexTestClient(build_app(settings("memory"), app=app, store=store).handle)
     for _ in range(WINDOW):
         client.say("hello", intent="FallbackIntent")
-    scenario.prefix(client)
+    if prefix is not None:
+        prefix(client)
     record, messages = store.load(client.session_id, now=int(time.time()), window=WINDOW)
     assert record is not None
     assert len(messages) == WINDOW
@@ -464,33 +471,13 @@ def floor_spec() -> dict[str, Any]:
     scenarios are (Lambda logging, memory store, a full window of its own real turns). What is
     left is the turn's path itself: parse and verify, restore, route, reply, sign, save the
     record and the history entry, the log line, metrics."""
-    from benchlib import settings
-
-    from bot.dev.testing import LexTestClient
-    from bot.handler import build_app
     from bot.loader import load_app
-    from bot.store.memory import MemoryStore
 
-    store = MemoryStore()
-    app = load_app(FLOOR_APP, app_dir=FLOOR_DIR)
-    client = LexTestClient(build_app(settings("memory"), app=app, store=store).handle)
-    for _ in range(WINDOW):
-        client.say("hello", intent="FallbackIntent")
-    record, messages = store.load(client.session_id, now=int(time.time()), window=WINDOW)
-    assert record is not None
-    assert len(messages) == WINDOW
     fallback = next(s for s in SCENARIOS if s.label == "FallbackIntent")
     return {
         "label": "framework floor (appointments example, FallbackIntent)",
         "event": load_event(fallback.event),
-        "state": dict(record.state),
-        "extra": dict(record.extra),
-        "context": record.context,
-        "message_count": record.message_count,
-        "history": [
-            {"user": m.user, "bot": list(m.bot), "intent": m.intent, "source": m.source, "slot": m.slot}
-            for m in messages
-        ],
+        **_held_after(load_app(FLOOR_APP, app_dir=FLOOR_DIR), None),
         "expect": ["ElicitIntent", None],
     }
 
