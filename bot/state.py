@@ -98,9 +98,8 @@ class _Missing:
 
 
 _MISSING = _Missing()
-_ENCODE = encoder(
-    ensure_ascii=True, sort_keys=True
-)  # json.dumps(value, separators=(",", ":"), sort_keys=True)
+# json.dumps(value, separators=(",", ":"), sort_keys=True), from one prebuilt encoder
+_ENCODE = encoder(ensure_ascii=True, sort_keys=True)
 
 
 @cache
