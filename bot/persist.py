@@ -143,7 +143,7 @@ def save(
     sid = turn.session_id
     base = restored.record
     expires_at = expiry(restored, retention, now)
-    index = base.message_count if base is not None else 0
+    index = turn.index  # the record's message count, as the pipeline set it
     action = turn.event.sessionState.dialogAction  # what Lex was eliciting when the user spoke
     previous_slot = action.slotToElicit if action is not None and action.type == "ElicitSlot" else None
     recent = recent_slots(restored)
